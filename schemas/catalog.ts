@@ -149,3 +149,11 @@ export function eventTypesWithPriority(priority: Priority): EventType[] {
 export function priorityRank(priority: Priority): number {
   return PRIORITIES.indexOf(priority);
 }
+
+/** The lane topic of a priority: processed events travel from the runtime to the gateway on it. */
+export function laneTopic(priority: Priority): string {
+  return `tm.lane.${priority.toLowerCase()}`;
+}
+
+/** Every lane topic, highest priority first. */
+export const LANE_TOPICS: readonly string[] = PRIORITIES.map(laneTopic);
