@@ -1,0 +1,198 @@
+// A node-rdkafka consumer-group member with the library's pitfalls handled: batch consumption with
+// a short per-call timeout (consume(n) waits per message, so the timeout must stay small), no 500 ms
+// idle sleep, cooperative-sticky rebalances whose assign/revoke hooks may be asynchronous (restore
+// state before processing, drain and commit before giving a partition away), and pause/resume for
+// backpressure.
+
+import Kafka from 'node-rdkafka';
+import type { ConnectionConfig } from '../../core/config.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
+import { consumerConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
+import { kafkaError } from './producer.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+export interface BusConsumerOptions {
+  connection: ConnectionConfig;
+  groupId: string;
+  topics: readonly string[];
+  clientId?: string;
+  /** Records per consume call. @default 2000 */
+  batchSize?: number;
+  /** Longest wait of one consume call, ms (it is charged per message by node-rdkafka). @default 5 */
+  consumeTimeoutMs?: number;
+  /** `read_committed` for exactly-once pipelines. @default "read_committed" */
+  isolationLevel?: 'read_committed' | 'read_uncommitted';
+  /** Where a group without committed offsets starts. @default "earliest" */
+  autoOffsetReset?: 'earliest' | 'latest';
+  librdkafka?: LibrdkafkaConfig;
+  logger?: Logger;
+  /** Partitions newly assigned; they stay paused until the promise settles (state restore). */
+  onAssign?: (partitions: TopicPartition[]) => Promise<void> | void;
+  /** Partitions about to be taken away; they are released once the promise settles (drain, commit). */
+  onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
+  /** A batch of records; the next batch is fetched once the returned promise settles. */
+  onBatch: (messages: Kafka.Message[]) => Promise<void> | void;
+  onError?: (e: unknown) => void;
+}
+
+const ERR_ASSIGN = -175;
+const ERR_REVOKE = -174;
+
+export class BusConsumer {
+  readonly native: Kafka.KafkaConsumer;
+  private running = false;
+  private closing = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly assigned = new Map<string, TopicPartition>();
+  private rebalancing: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+  /** Number of rebalances this member has been through. */
+  rebalances = 0;
+
+  constructor(private readonly options: BusConsumerOptions) {
+    this.log = options.logger ?? silentLogger();
+    const conf = consumerConfig(options.connection, options.clientId ?? `${options.connection.kafka.clientId}-consumer`, options.groupId, {
+      'isolation.level': options.isolationLevel ?? 'read_committed',
+      rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => this.onRebalance(err, assignment),
+      ...(options.librdkafka ?? {}),
+    });
+    this.native = new Kafka.KafkaConsumer(conf as Kafka.ConsumerGlobalConfig, {
+      'auto.offset.reset': options.autoOffsetReset ?? 'earliest',
+    });
+    this.native.on('event.error', (e) => this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consumer error', e)));
+  }
+
+  async connect(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.native.connect({ timeout: 30_000 }, (err) => (err ? reject(kafkaError('KAFKA_CONNECTION', 'consumer could not connect', err)) : resolve()));
+    });
+    // node-rdkafka sleeps 500 ms after an idle consume unless told otherwise.
+    this.native.setDefaultConsumeLoopTimeoutDelay(1);
+    this.native.setDefaultConsumeTimeout(this.options.consumeTimeoutMs ?? 5);
+    this.native.subscribe([...this.options.topics]);
+  }
+
+  /** Starts the consume loop. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 2000;
+    while (this.running) {
+      await this.rebalancing;
+      let messages: Kafka.Message[];
+      try {
+        messages = await new Promise<Kafka.Message[]>((resolve, reject) => {
+          this.native.consume(batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
+        });
+      } catch (err) {
+        if (!this.running) break;
+        this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consume failed', err));
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      if (messages.length > 0) {
+        try {
+          await this.options.onBatch(messages);
+        } catch (err) {
+          this.options.onError?.(err);
+        }
+      } else {
+        // Idle: yield to timers and I/O without the library's long sleep.
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  private onRebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    const partitions = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    this.rebalances++;
+    const previous = this.rebalancing;
+    this.rebalancing = previous.then(async () => {
+      try {
+        if (err.code === ERR_ASSIGN) {
+          this.native.incrementalAssign(assignment);
+          for (const p of partitions) this.assigned.set(key(p), p);
+          if (this.options.onAssign && partitions.length > 0) {
+            this.native.pause(partitions);
+            try {
+              await this.options.onAssign(partitions);
+            } finally {
+              this.native.resume(partitions);
+            }
+          }
+          this.log.info({ partitions }, 'partitions assigned');
+        } else if (err.code === ERR_REVOKE) {
+          // While closing, close() already drained and committed everything it owned.
+          if (!this.closing && this.options.onRevoke && partitions.length > 0) await this.options.onRevoke(partitions);
+          for (const p of partitions) this.assigned.delete(key(p));
+          this.native.incrementalUnassign(assignment);
+          this.log.info({ partitions }, 'partitions revoked');
+        } else {
+          this.options.onError?.(kafkaError('KAFKA_CONSUME', 'rebalance error', err));
+        }
+      } catch (e) {
+        this.options.onError?.(e);
+      }
+    });
+  }
+
+  /** Partitions this member owns now. */
+  assignment(): TopicPartition[] {
+    return [...this.assigned.values()];
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    if (partitions.length > 0) this.native.pause(partitions);
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    if (partitions.length > 0) this.native.resume(partitions);
+  }
+
+  /** Commits `offset` = next record to read, per partition. Synchronous when `sync`. */
+  commit(offsets: TopicPartitionOffset[], sync = false): void {
+    if (offsets.length === 0) return;
+    try {
+      if (sync) this.native.commitSync(offsets);
+      else this.native.commit(offsets);
+    } catch (err) {
+      throw kafkaError('KAFKA_CONSUME', 'commit failed', err);
+    }
+  }
+
+  /** Stops the loop (after the current batch), leaves the group and disconnects. */
+  async close(): Promise<void> {
+    if (!this.running && !this.native.isConnected()) return;
+    this.running = false;
+    await this.loopDone;
+    await this.rebalancing;
+    const owned = this.assignment();
+    if (this.options.onRevoke && owned.length > 0) await this.options.onRevoke(owned);
+    this.closing = true;
+    await new Promise<void>((resolve) => {
+      try {
+        this.native.unsubscribe();
+      } catch {
+        // already gone
+      }
+      this.native.disconnect(() => resolve());
+    });
+  }
+}
+
+function key(p: TopicPartition): string {
+  return `${p.topic}:${p.partition}`;
+}
