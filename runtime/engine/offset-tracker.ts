@@ -1,0 +1,63 @@
+// Which offset of a partition is safe to commit. Records finish out of order (their outputs are
+// acknowledged asynchronously, conflated records finish together), so the committable offset is
+// the lowest offset still unfinished — or one past the highest finished when nothing is pending.
+// At-least-once follows: nothing is committed past a record whose outputs are not acknowledged.
+
+export class OffsetTracker {
+  /** Unfinished offsets per partition key, in arrival (= offset) order. */
+  private readonly pending = new Map<string, Set<number>>();
+  private readonly highestFinished = new Map<string, number>();
+  private readonly lastCommitted = new Map<string, number>();
+
+  /** A record was taken from Kafka and is not finished yet. */
+  begin(partitionKey: string, offset: number): void {
+    let set = this.pending.get(partitionKey);
+    if (!set) {
+      set = new Set();
+      this.pending.set(partitionKey, set);
+    }
+    set.add(offset);
+  }
+
+  /** A record's outputs are acknowledged (or it was dead-lettered / skipped by decision). */
+  finish(partitionKey: string, offset: number): void {
+    this.pending.get(partitionKey)?.delete(offset);
+    const high = this.highestFinished.get(partitionKey);
+    if (high === undefined || offset > high) this.highestFinished.set(partitionKey, offset);
+  }
+
+  /** The offset to commit (next record to read) if it moved since the last `markCommitted`. */
+  committable(partitionKey: string): number | undefined {
+    const set = this.pending.get(partitionKey);
+    let next: number | undefined;
+    if (set && set.size > 0) {
+      // Sets iterate in insertion order and offsets arrive ascending: the first is the lowest.
+      next = set.values().next().value as number;
+    } else {
+      const high = this.highestFinished.get(partitionKey);
+      if (high !== undefined) next = high + 1;
+    }
+    if (next === undefined || next === this.lastCommitted.get(partitionKey)) return undefined;
+    return next;
+  }
+
+  markCommitted(partitionKey: string, offset: number): void {
+    this.lastCommitted.set(partitionKey, offset);
+  }
+
+  /** Unfinished records of a partition. */
+  inFlight(partitionKey: string): number {
+    return this.pending.get(partitionKey)?.size ?? 0;
+  }
+
+  /** Forgets a partition (revoked). */
+  forget(partitionKey: string): void {
+    this.pending.delete(partitionKey);
+    this.highestFinished.delete(partitionKey);
+    this.lastCommitted.delete(partitionKey);
+  }
+
+  partitions(): string[] {
+    return [...new Set([...this.pending.keys(), ...this.highestFinished.keys()])];
+  }
+}

@@ -1,0 +1,143 @@
+// Decides which record the runtime processes next. Records wait in per-partition FIFO queues (so
+// per-partition order holds); among the queues, the one whose head travels on the most urgent lane
+// wins — CRITICAL before HIGH before STANDARD before BACKGROUND — except that waiting ages a head
+// up one lane per `agingMs`, so no lane starves. Each lane may also cap its in-flight records.
+// Optional conflation keeps only the latest queued value per key (market data when behind).
+
+import { PRIORITIES, type Priority, priorityRank } from '../../schemas/catalog.js';
+
+export interface ScheduledItem<T> {
+  readonly queue: string;
+  readonly priority: Priority;
+  readonly enqueuedAt: number;
+  /** The record(s) this item stands for; more than one when conflated. */
+  readonly values: T[];
+  /** Key under which later items may replace this one while it waits, when conflation applies. */
+  readonly conflationKey?: string;
+}
+
+export interface PriorityLaneSchedulerOptions {
+  /** Waiting time that promotes a head by one lane. @default 200 */
+  agingMs?: number;
+  /** Most items of a lane handed out and not yet released. @default Infinity for every lane */
+  inFlightLimits?: Partial<Record<Priority, number>>;
+  /** Queue length past which conflatable items are conflated. @default 1000 */
+  conflateAbove?: number;
+}
+
+interface Queue<T> {
+  items: ScheduledItem<T>[];
+  head: number;
+  byConflationKey: Map<string, ScheduledItem<T>>;
+}
+
+export class PriorityLaneScheduler<T> {
+  private readonly queues = new Map<string, Queue<T>>();
+  /** Per lane: queues whose current head is on that lane, in order of arrival of that head. */
+  private readonly lanes: Map<string, true>[] = PRIORITIES.map(() => new Map());
+  private readonly inFlight = PRIORITIES.map(() => 0);
+  private readonly limits: number[];
+  private readonly agingMs: number;
+  private readonly conflateAbove: number;
+  private size = 0;
+
+  constructor(options: PriorityLaneSchedulerOptions = {}) {
+    this.agingMs = options.agingMs ?? 200;
+    this.conflateAbove = options.conflateAbove ?? 1000;
+    this.limits = PRIORITIES.map((p) => options.inFlightLimits?.[p] ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Queues a record; returns false when it was conflated into an item already waiting. */
+  enqueue(queue: string, value: T, priority: Priority, now: number, conflationKey?: string): boolean {
+    let q = this.queues.get(queue);
+    if (!q) {
+      q = { items: [], head: 0, byConflationKey: new Map() };
+      this.queues.set(queue, q);
+    }
+    if (conflationKey !== undefined && q.items.length - q.head >= this.conflateAbove) {
+      const waiting = q.byConflationKey.get(conflationKey);
+      if (waiting) {
+        waiting.values.push(value);
+        return false;
+      }
+    }
+    const item: ScheduledItem<T> = { queue, priority, enqueuedAt: now, values: [value], conflationKey };
+    q.items.push(item);
+    if (conflationKey !== undefined) q.byConflationKey.set(conflationKey, item);
+    this.size++;
+    if (q.items.length - q.head === 1) this.lanes[priorityRank(priority)]!.set(queue, true);
+    return true;
+  }
+
+  /** The next item to process, or undefined when nothing is eligible. */
+  next(now: number): ScheduledItem<T> | undefined {
+    let bestLane = -1;
+    let bestScore = Number.POSITIVE_INFINITY;
+    let bestQueue: Queue<T> | undefined;
+    for (let lane = 0; lane < this.lanes.length; lane++) {
+      if (this.inFlight[lane]! >= this.limits[lane]!) continue;
+      const first = this.lanes[lane]!.keys().next();
+      if (first.done) continue;
+      const q = this.queues.get(first.value)!;
+      const head = q.items[q.head]!;
+      const score = lane - Math.floor((now - head.enqueuedAt) / this.agingMs);
+      if (score < bestScore) {
+        bestScore = score;
+        bestLane = lane;
+        bestQueue = q;
+      }
+    }
+    if (!bestQueue) return undefined;
+    const item = bestQueue.items[bestQueue.head]!;
+    this.lanes[bestLane]!.delete(item.queue);
+    bestQueue.head++;
+    this.size--;
+    if (item.conflationKey !== undefined && bestQueue.byConflationKey.get(item.conflationKey) === item) {
+      bestQueue.byConflationKey.delete(item.conflationKey);
+    }
+    if (bestQueue.head === bestQueue.items.length) {
+      bestQueue.items = [];
+      bestQueue.head = 0;
+    } else {
+      if (bestQueue.head > 1024 && bestQueue.head * 2 > bestQueue.items.length) {
+        bestQueue.items = bestQueue.items.slice(bestQueue.head);
+        bestQueue.head = 0;
+      }
+      this.lanes[priorityRank(bestQueue.items[bestQueue.head]!.priority)]!.set(item.queue, true);
+    }
+    this.inFlight[bestLane]!++;
+    return item;
+  }
+
+  /** Marks an item handed out by `next` as finished, freeing its lane's in-flight slot. */
+  release(item: ScheduledItem<T>): void {
+    this.inFlight[priorityRank(item.priority)]!--;
+  }
+
+  /** Drops a queue's waiting items (partition revoked) and returns them. */
+  drop(queue: string): ScheduledItem<T>[] {
+    const q = this.queues.get(queue);
+    if (!q) return [];
+    const waiting = q.items.slice(q.head);
+    this.queues.delete(queue);
+    for (const lane of this.lanes) lane.delete(queue);
+    this.size -= waiting.length;
+    return waiting;
+  }
+
+  /** Items waiting in one queue. */
+  depth(queue: string): number {
+    const q = this.queues.get(queue);
+    return q ? q.items.length - q.head : 0;
+  }
+
+  /** Items waiting in all queues. */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** In-flight items per lane. */
+  inFlightOf(priority: Priority): number {
+    return this.inFlight[priorityRank(priority)]!;
+  }
+}
