@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './retry.js';
 export * from './record.js';
+export * from './headers.js';

@@ -1,0 +1,28 @@
+// Kafka header names the bus writes and reads. Publishers set the event headers so the runtime can
+// schedule by priority and the gateway can route without decoding; the runtime sets the
+// dead-letter headers that say what failed, where and why.
+
+export const HEADERS = {
+  eventType: 'tm-event-type',
+  priority: 'tm-priority',
+  eventId: 'tm-event-id',
+  correlationId: 'tm-correlation-id',
+  causationId: 'tm-causation-id',
+  source: 'tm-source',
+  /** W3C trace context. */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+} as const;
+
+export const DEAD_LETTER_HEADERS = {
+  errorCode: 'tm-dlq-error-code',
+  errorMessage: 'tm-dlq-error-message',
+  errorClass: 'tm-dlq-error-class',
+  retriable: 'tm-dlq-retriable',
+  stage: 'tm-dlq-stage',
+  topic: 'tm-dlq-topic',
+  partition: 'tm-dlq-partition',
+  offset: 'tm-dlq-offset',
+  timestamp: 'tm-dlq-timestamp',
+  applicationId: 'tm-dlq-application-id',
+} as const;

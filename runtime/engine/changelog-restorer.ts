@@ -1,0 +1,85 @@
+// Restores state stores from their compacted changelog topics when a partition is assigned: reads
+// the changelog partition from its start to its end (read_committed, so aborted exactly-once
+// writes are skipped) and replays every record into the store without re-logging it.
+
+import Kafka from 'node-rdkafka';
+import type { ConnectionConfig } from '../../core/config.js';
+import type { StateStore } from '../../topology/plan.js';
+import { kafkaError } from '../kafka/producer.js';
+
+export class ChangelogRestorer {
+  private consumer?: Kafka.KafkaConsumer;
+
+  constructor(
+    private readonly connection: ConnectionConfig,
+    private readonly groupId: string,
+  ) {}
+
+  private async connected(): Promise<Kafka.KafkaConsumer> {
+    if (this.consumer) return this.consumer;
+    const consumer = new Kafka.KafkaConsumer(
+      {
+        'metadata.broker.list': this.connection.kafka.brokers,
+        'client.id': `${this.connection.kafka.clientId}-restore`,
+        // Never subscribes or commits: the id only satisfies librdkafka.
+        'group.id': `${this.groupId}-restore`,
+        'enable.auto.commit': false,
+        'enable.partition.eof': true,
+        'isolation.level': 'read_committed',
+        'fetch.wait.max.ms': 10,
+        ...this.connection.kafka.librdkafka,
+      } as Kafka.ConsumerGlobalConfig,
+      { 'auto.offset.reset': 'earliest' },
+    );
+    await new Promise<void>((resolve, reject) =>
+      consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(kafkaError('KAFKA_CONNECTION', 'restore consumer could not connect', err)) : resolve())),
+    );
+    consumer.setDefaultConsumeTimeout(50);
+    consumer.setDefaultConsumeLoopTimeoutDelay(1);
+    this.consumer = consumer;
+    return consumer;
+  }
+
+  /** Replays partition `partition` of `topic` into `store`; returns the number of records applied. */
+  async restore(topic: string, partition: number, store: StateStore): Promise<number> {
+    const consumer = await this.connected();
+    const { lowOffset, highOffset } = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
+      consumer.queryWatermarkOffsets(topic, partition, 10_000, (err, offsets) =>
+        err ? reject(kafkaError('KAFKA_CONSUME', `watermarks of changelog ${topic}[${partition}]`, err)) : resolve(offsets),
+      ),
+    );
+    if (highOffset <= lowOffset) return 0;
+    let applied = 0;
+    let reachedEnd = false;
+    const onEof = (eof: { topic: string; partition: number }) => {
+      if (eof.topic === topic && eof.partition === partition) reachedEnd = true;
+    };
+    consumer.on('partition.eof', onEof);
+    consumer.assign([{ topic, partition, offset: lowOffset }]);
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!reachedEnd) {
+        if (Date.now() > deadline) throw kafkaError('KAFKA_CONSUME', `restoring ${topic}[${partition}] timed out`, new Error('timeout'));
+        const messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
+          consumer.consume(1000, (err, m) => (err ? reject(kafkaError('KAFKA_CONSUME', `reading changelog ${topic}`, err)) : resolve(m))),
+        );
+        for (const m of messages) {
+          if (!m.key) continue;
+          store.restore(m.key as Buffer, (m.value as Buffer | null) ?? null);
+          applied++;
+          if (m.offset >= highOffset - 1) reachedEnd = true;
+        }
+      }
+    } finally {
+      consumer.removeListener('partition.eof', onEof);
+      consumer.unassign();
+    }
+    return applied;
+  }
+
+  async close(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}

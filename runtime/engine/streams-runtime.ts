@@ -1,0 +1,453 @@
+// Runs a compiled topology on a Kafka consumer group. One consumer and one producer per instance;
+// records wait in per-partition queues and a PriorityLaneScheduler picks what runs next, so
+// CRITICAL work overtakes a BACKGROUND backlog without reordering any partition. Backpressure pauses
+// partitions whose queue is full. At-least-once commits an offset only once every output of the
+// records before it is acknowledged; exactly-once wraps outputs, changelog writes and offsets in
+// one Kafka transaction per commit interval.
+
+import { performance } from 'node:perf_hooks';
+import type Kafka from 'node-rdkafka';
+import { type Clock, systemClock } from '../../core/clock.js';
+import type { ConnectionConfig } from '../../core/config.js';
+import { type BusError, ProcessingError, isBusError } from '../../core/errors.js';
+import { HEADERS } from '../../core/headers.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import type { OutgoingRecord, RecordHeaders } from '../../core/record.js';
+import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
+import type { RawRecord, TopologyPlan } from '../../topology/plan.js';
+import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
+import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
+import { BusProducer } from '../kafka/producer.js';
+import { TopicManager, type TopicSpec } from '../kafka/topics.js';
+import { PriorityLaneScheduler, type PriorityLaneSchedulerOptions, type ScheduledItem } from '../lanes/priority-lane-scheduler.js';
+import { ChangelogRestorer } from './changelog-restorer.js';
+import { Decision, deadLetterRecord, defaultErrorHandlers, type ErrorHandlers, isDeserializationError } from './error-handlers.js';
+import { OffsetTracker } from './offset-tracker.js';
+import { ensureTopologyTopics } from './topology-topics.js';
+import { type StoreProviderFactory, TaskManager } from './task-manager.js';
+
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
+
+export interface StreamsRuntimeOptions {
+  connection: ConnectionConfig;
+  plan: TopologyPlan;
+  /** @default "at_least_once" */
+  guarantee?: ProcessingGuarantee;
+  /** Distinguishes instances of one application in client ids. @default random */
+  instanceId?: string;
+  /** External topics to create or verify before starting (sources, sinks). */
+  topics?: readonly TopicSpec[];
+  /** Partitions of sink topics that do not exist and are not declared. @default 3 */
+  defaultPartitions?: number;
+  /** @default 1 */
+  replicationFactor?: number;
+  /** @default `${applicationId}-dlq` */
+  deadLetterTopic?: string;
+  errorHandlers?: ErrorHandlers;
+  /** Scheduler tuning; `conflateTopics` lists topics whose records may be conflated per key when behind. */
+  lanes?: PriorityLaneSchedulerOptions & { conflateTopics?: readonly string[] };
+  /** Records queued per partition before it is paused. @default 5000 */
+  maxQueuedPerPartition?: number;
+  /** @default 100 */
+  commitIntervalMs?: number;
+  /** Bound of a graceful shutdown, ms. @default 30000 */
+  shutdownTimeoutMs?: number;
+  storeProvider: StoreProviderFactory;
+  clock?: Clock;
+  logger?: Logger;
+  librdkafka?: { consumer?: LibrdkafkaConfig; producer?: LibrdkafkaConfig };
+  /** Per processed record (after its outputs are acknowledged): lane, ms waited+processed, ms since create time. */
+  onRecordDone?: (lane: Priority, queueMs: number, endToEndMs: number) => void;
+}
+
+type Message = Kafka.Message;
+
+export class StreamsRuntime {
+  readonly applicationId: string;
+  private readonly guarantee: ProcessingGuarantee;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly producer: BusProducer;
+  private readonly consumer: BusConsumer;
+  private readonly restorer: ChangelogRestorer;
+  private readonly tasks: TaskManager;
+  private readonly scheduler: PriorityLaneScheduler<Message>;
+  private readonly tracker = new OffsetTracker();
+  private readonly handlers: Required<ErrorHandlers>;
+  private readonly deadLetterTopic: string;
+  private readonly tableTopics: Set<string>;
+  private readonly conflateTopics: Set<string>;
+  private readonly maxQueued: number;
+  private readonly paused = new Set<string>();
+  private draining = false;
+  private blocked?: Promise<void>;
+  private committing?: Promise<void>;
+  private txnDirty = false;
+  private commitTimer?: NodeJS.Timeout;
+  private current?: Promise<unknown>[];
+  private fatal?: unknown;
+  private failedListeners: ((e: unknown) => void)[] = [];
+  private started = false;
+  private stopping?: Promise<void>;
+  /** Counters for metrics and readiness. */
+  readonly stats = { processed: 0, deadLettered: 0, skipped: 0, produced: 0, commits: 0, aborts: 0 };
+
+  constructor(private readonly options: StreamsRuntimeOptions) {
+    const { plan, connection } = options;
+    this.applicationId = plan.applicationId;
+    this.guarantee = options.guarantee ?? 'at_least_once';
+    this.clock = options.clock ?? systemClock();
+    this.log = options.logger ?? silentLogger();
+    this.handlers = { ...defaultErrorHandlers, ...options.errorHandlers };
+    this.deadLetterTopic = options.deadLetterTopic ?? `${plan.applicationId}-dlq`;
+    this.tableTopics = new Set(plan.tableTopics);
+    this.conflateTopics = new Set(options.lanes?.conflateTopics ?? []);
+    this.maxQueued = options.maxQueuedPerPartition ?? 5000;
+    this.scheduler = new PriorityLaneScheduler(options.lanes);
+    const instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 8);
+    const clientId = `${connection.kafka.clientId}-${plan.applicationId}-${instanceId}`;
+    this.producer = new BusProducer({
+      connection,
+      clientId: `${clientId}-producer`,
+      transactionalId: this.guarantee === 'exactly_once' ? `${plan.applicationId}-${instanceId}` : undefined,
+      librdkafka: options.librdkafka?.producer,
+    });
+    this.restorer = new ChangelogRestorer(connection, plan.applicationId);
+    this.tasks = new TaskManager({
+      plan,
+      clock: this.clock,
+      restorer: this.restorer,
+      storeProvider: options.storeProvider,
+      logger: this.log,
+      onChangelog: (record) => this.track(this.send(record)),
+      onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
+    });
+    const topics = [...new Set(plan.subtopologies.flatMap((s) => s.sourceTopics))];
+    this.consumer = new BusConsumer({
+      connection,
+      groupId: plan.applicationId,
+      clientId: `${clientId}-consumer`,
+      topics,
+      isolationLevel: 'read_committed',
+      librdkafka: options.librdkafka?.consumer,
+      logger: this.log,
+      onAssign: (partitions) => this.tasks.assign(partitions),
+      onRevoke: (partitions) => this.onRevoke(partitions),
+      onBatch: (messages) => this.onBatch(messages),
+      onError: (e) => this.log.warn({ err: e }, 'consumer error'),
+    });
+  }
+
+  /** Creates or verifies topics, connects, joins the group and starts processing. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { plan, connection } = this.options;
+    await ensureTopologyTopics(new TopicManager(connection), plan, {
+      declared: this.options.topics ?? [],
+      defaultPartitions: this.options.defaultPartitions ?? 3,
+      replicationFactor: this.options.replicationFactor ?? 1,
+      deadLetterTopic: this.deadLetterTopic,
+    });
+    await this.producer.connect();
+    if (this.guarantee === 'exactly_once') await this.producer.beginTransaction();
+    await this.consumer.connect();
+    this.consumer.start();
+    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 100);
+    this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
+  }
+
+  /** Calls `listener` when the runtime stops on a FAIL decision or a fatal error. */
+  onFailed(listener: (e: unknown) => void): void {
+    if (this.fatal) listener(this.fatal);
+    else this.failedListeners.push(listener);
+  }
+
+  /** Partitions this instance owns. */
+  assignment(): TopicPartition[] {
+    return this.consumer.assignment();
+  }
+
+  get taskIds(): string[] {
+    return this.tasks.taskIds;
+  }
+
+  get rebalances(): number {
+    return this.consumer.rebalances;
+  }
+
+  // ------------------------------------------------------------------------------- intake
+  private onBatch(messages: Message[]): void {
+    if (this.fatal) return;
+    const now = this.clock.now();
+    const toPause: TopicPartition[] = [];
+    for (const m of messages) {
+      const pk = `${m.topic}:${m.partition}`;
+      this.tracker.begin(pk, m.offset);
+      const conflationKey = this.conflateTopics.has(m.topic) && m.key ? (m.key as Buffer).toString('latin1') : undefined;
+      this.scheduler.enqueue(pk, m, this.priorityOf(m), now, conflationKey);
+      if (!this.paused.has(pk) && this.scheduler.depth(pk) >= this.maxQueued) {
+        this.paused.add(pk);
+        toPause.push({ topic: m.topic, partition: m.partition });
+      }
+    }
+    this.consumer.pause(toPause);
+    this.kick();
+  }
+
+  private priorityOf(m: Message): Priority {
+    // Tables first: a join should see the latest table value before the stream record.
+    if (this.tableTopics.has(m.topic)) return 'CRITICAL';
+    const header = m.headers?.find((h) => HEADERS.priority in h)?.[HEADERS.priority];
+    const value = header === undefined ? undefined : String(header);
+    return value && (PRIORITIES as readonly string[]).includes(value) ? (value as Priority) : 'STANDARD';
+  }
+
+  private kick(): void {
+    if (this.draining || this.blocked || this.committing || this.fatal) return;
+    this.draining = true;
+    setImmediate(() => this.drainSlice());
+  }
+
+  /** Processes records for at most ~5 ms, then yields so I/O (delivery reports, fetches) runs. */
+  private drainSlice(): void {
+    this.draining = false;
+    if (this.blocked || this.committing || this.fatal) return;
+    const started = performance.now();
+    let n = 0;
+    for (let item = this.scheduler.next(this.clock.now()); item; item = this.scheduler.next(this.clock.now())) {
+      this.processItem(item);
+      if (this.blocked || this.fatal) return;
+      if (++n % 32 === 0 && performance.now() - started > 5) break;
+    }
+    this.resumeDrained();
+    if (this.scheduler.pending > 0) this.kick();
+  }
+
+  private resumeDrained(): void {
+    if (this.paused.size === 0) return;
+    const resume: TopicPartition[] = [];
+    for (const pk of this.paused) {
+      if (this.scheduler.depth(pk) < this.maxQueued / 2) {
+        this.paused.delete(pk);
+        const i = pk.lastIndexOf(':');
+        resume.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
+      }
+    }
+    this.consumer.resume(resume);
+  }
+
+  // ---------------------------------------------------------------------------- processing
+  private processItem(item: ScheduledItem<Message>): void {
+    // A conflated item processes only its latest record; the earlier ones finish with it.
+    const m = item.values[item.values.length - 1]!;
+    const task = this.tasks.taskFor(m.topic, m.partition);
+    if (!task) {
+      this.scheduler.release(item); // partition revoked meanwhile; the new owner reads it again
+      return;
+    }
+    const record = toRawRecord(m);
+    const preparing = task.prepare?.(record);
+    if (preparing) {
+      // An unknown writer schema: fetch it, then process this same record, keeping order.
+      this.blocked = preparing
+        .then(() => this.runTask(item, task, record))
+        .catch((e) => this.runTask(item, task, record, e))
+        .finally(() => {
+          this.blocked = undefined;
+          this.kick();
+        });
+      return;
+    }
+    this.runTask(item, task, record);
+  }
+
+  private runTask(item: ScheduledItem<Message>, task: { process(r: RawRecord): { outputs: OutgoingRecord<Buffer | null, Buffer | null>[]; error?: BusError } }, record: RawRecord, prepareError?: unknown): void {
+    const sends: Promise<unknown>[] = [];
+    this.current = sends;
+    let error: BusError | undefined;
+    try {
+      if (isBusError(prepareError)) error = prepareError;
+      else {
+        const result = task.process(record);
+        for (const out of result.outputs) sends.push(this.send(out));
+        error = result.error;
+      }
+    } catch (e) {
+      error = isBusError(e) ? e : new ProcessingError('task threw', { cause: e, context: { topic: record.topic, partition: record.partition, offset: record.offset } });
+    } finally {
+      this.current = undefined;
+    }
+    if (error) {
+      const failure = { record, error, stage: error.context.stage };
+      const decision = isDeserializationError(error) ? this.handlers.deserialization(failure) : this.handlers.processing(failure);
+      if (decision === Decision.FAIL) return this.fail(error);
+      if (decision === Decision.DEAD_LETTER) {
+        this.stats.deadLettered++;
+        this.log.warn({ err: error.toJSON() }, 'record dead-lettered');
+        sends.push(this.send(deadLetterRecord(this.deadLetterTopic, this.applicationId, failure)));
+      } else this.stats.skipped++;
+    }
+    this.stats.processed++;
+    const finish = () => {
+      const pk = `${record.topic}:${record.partition}`;
+      for (const m of item.values) this.tracker.finish(pk, m.offset);
+      this.scheduler.release(item);
+      if (this.options.onRecordDone) {
+        const now = this.clock.now();
+        this.options.onRecordDone(item.priority, now - item.enqueuedAt, now - record.timestamp);
+      }
+      if (this.scheduler.pending > 0) this.kick();
+    };
+    if (sends.length === 0) finish();
+    else Promise.all(sends).then(finish, (e) => this.fail(e));
+  }
+
+  private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
+    if (error) this.log.warn({ err: error }, 'punctuation failed');
+    const run = () => {
+      for (const out of outputs) this.track(this.send(out));
+    };
+    // Exactly-once: nothing may be written between a transaction's commit and the next begin.
+    if (this.committing) void this.committing.then(run);
+    else run();
+  }
+
+  private send(record: OutgoingRecord<Buffer | null, Buffer | null>): Promise<unknown> {
+    this.txnDirty = true;
+    this.stats.produced++;
+    return this.producer.send(record).catch((e) => {
+      const decision = this.handlers.production(e, record);
+      if (decision === Decision.FAIL) throw e;
+      this.log.warn({ err: e, topic: record.topic }, 'output skipped after production error');
+    });
+  }
+
+  /** Changelog writes belong to the record being processed; outside one, they are tracked alone. */
+  private track(p: Promise<unknown>): void {
+    if (this.current) this.current.push(p);
+    else p.catch((e) => this.fail(e));
+  }
+
+  // -------------------------------------------------------------------------------- commits
+  private commit(): Promise<void> {
+    if (this.committing || this.fatal) return this.committing ?? Promise.resolve();
+    if (this.guarantee === 'at_least_once') {
+      const offsets = this.committableOffsets();
+      try {
+        this.consumer.commit(offsets);
+        for (const o of offsets) this.tracker.markCommitted(`${o.topic}:${o.partition}`, o.offset);
+        if (offsets.length) this.stats.commits++;
+      } catch (e) {
+        this.log.warn({ err: e }, 'commit failed; will retry');
+      }
+      return Promise.resolve();
+    }
+    this.committing = this.commitTransaction().finally(() => {
+      this.committing = undefined;
+      this.kick();
+    });
+    return this.committing;
+  }
+
+  private async commitTransaction(): Promise<void> {
+    // Wait for the current slice's sends: every output of a finished record is in this transaction.
+    await this.blocked;
+    await this.producer.flush();
+    await new Promise((r) => setImmediate(r));
+    const offsets = this.committableOffsets();
+    if (!this.txnDirty && offsets.length === 0) return;
+    try {
+      if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer.native);
+      await this.producer.commitTransaction();
+      this.stats.commits++;
+      for (const o of offsets) this.tracker.markCommitted(`${o.topic}:${o.partition}`, o.offset);
+      this.txnDirty = false;
+      await this.producer.beginTransaction();
+    } catch (e) {
+      this.stats.aborts++;
+      await this.producer.abortTransaction().catch(() => undefined);
+      // Stores now hold writes whose changelog records were aborted: stop; a restart restores them.
+      this.fail(e);
+    }
+  }
+
+  private committableOffsets(): { topic: string; partition: number; offset: number }[] {
+    const offsets: { topic: string; partition: number; offset: number }[] = [];
+    for (const pk of this.tracker.partitions()) {
+      const offset = this.tracker.committable(pk);
+      if (offset === undefined) continue;
+      const i = pk.lastIndexOf(':');
+      offsets.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)), offset });
+    }
+    return offsets;
+  }
+
+  private async onRevoke(partitions: TopicPartition[]): Promise<void> {
+    for (const tp of partitions) {
+      const pk = `${tp.topic}:${tp.partition}`;
+      this.scheduler.drop(pk); // abandoned: never processed, so the next owner reads them
+      this.paused.delete(pk);
+    }
+    await this.blocked;
+    await this.producer.flush().catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    if (!this.fatal) {
+      if (this.guarantee === 'exactly_once') await this.commit();
+      else {
+        const offsets = this.committableOffsets().filter((o) => partitions.some((p) => p.topic === o.topic && p.partition === o.partition));
+        try {
+          this.consumer.commit(offsets, true);
+        } catch (e) {
+          this.log.warn({ err: e }, 'commit on revoke failed');
+        }
+      }
+    }
+    for (const tp of partitions) this.tracker.forget(`${tp.topic}:${tp.partition}`);
+    this.tasks.revoke(partitions);
+  }
+
+  private fail(e: unknown): void {
+    if (this.fatal) return;
+    this.fatal = e;
+    this.log.error({ err: e }, 'runtime failed');
+    for (const l of this.failedListeners) l(e);
+    void this.stop();
+  }
+
+  /** Graceful shutdown: stop fetching, finish in-flight work, commit, leave the group, close. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    const bound = this.options.shutdownTimeoutMs ?? 30_000;
+    const graceful = (async () => {
+      await this.consumer.close();
+      if (!this.fatal && this.guarantee === 'exactly_once') await this.commitTransaction().catch(() => undefined);
+      this.tasks.closeAll();
+      await this.producer.disconnect(Math.min(10_000, bound));
+      await this.restorer.close();
+    })();
+    await Promise.race([graceful, new Promise((r) => setTimeout(r, bound).unref())]);
+    this.log.info({ applicationId: this.applicationId }, 'runtime stopped');
+  }
+}
+
+function toRawRecord(m: Message): RawRecord {
+  const headers: RecordHeaders = {};
+  if (m.headers) {
+    for (const h of m.headers) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+  }
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: (m.key as Buffer | undefined) ?? null,
+    value: m.value ?? null,
+    timestamp: m.timestamp ?? Date.now(),
+    headers,
+  };
+}
