@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `tmbus`: the command-line entry of the bus. Each area contributes its own subcommand; this file
+// only mounts them and turns a BusError into a clear message and a non-zero exit.
+
+import { Command } from 'commander';
+import { isBusError } from '../core/errors.js';
+import { servicesCommand } from './services.js';
+import { demoCommand } from './demo.js';
+
+export function createProgram(): Command {
+  const program = new Command('tmbus')
+    .description('TradeMaster Event Bus: Avro-typed Kafka stream processing with a real-time Socket.IO edge')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  program.addCommand(servicesCommand());
+  program.addCommand(demoCommand());
+  return program;
+}
+
+createProgram()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    if (isBusError(e)) console.error(`tmbus: ${e.code}: ${e.message}`);
+    else console.error(`tmbus: ${e instanceof Error ? e.stack : String(e)}`);
+    process.exitCode = 1;
+  });
