@@ -1,0 +1,122 @@
+// The service-facing producer: `publish(event)` checks the event against its family's Avro schema,
+// encodes it in the Confluent wire format, keys it by the catalog's partition key, stamps the
+// priority from the catalog, carries correlationId/causationId from the event being handled, and
+// resolves once the broker has acknowledged it.
+//
+// Correlation rules (enforced here):
+// - `correlationId` defaults to the event's own `eventId` (a new chain starts);
+// - publishing with `{ causedBy }` sets `correlationId` to the cause's and `causationId` to the
+//   cause's `eventId`, whatever the caller put there;
+// - `priority` always comes from the catalog for the event type.
+
+import type { ConnectionConfig } from '../../core/config.js';
+import { SerdeError } from '../../core/errors.js';
+import { HEADERS } from '../../core/headers.js';
+import type { RecordHeaders } from '../../core/record.js';
+import { CATALOG, type EventFamily, type EventType, familyOf, priorityOf } from '../../schemas/catalog.js';
+import { type AvroSerde, familySerde, type SchemaRegistry } from '../../schemas/index.js';
+import { type DeliveryReport, BusProducer } from '../kafka/producer.js';
+
+/** The header fields every catalog event carries (the family's key field besides). */
+export interface EventHeaderLike {
+  eventId: string;
+  correlationId: string;
+  causationId?: string | null;
+  eventType: EventType;
+  priority: string;
+  source: string;
+}
+
+export interface EventLike {
+  header: EventHeaderLike;
+}
+
+export interface PublishOptions {
+  /** The event being handled when this one was produced: sets correlationId and causationId. */
+  causedBy?: EventLike;
+  /** Extra Kafka headers (e.g. `traceparent`). */
+  headers?: RecordHeaders;
+  /** Overrides the family's domain topic. */
+  topic?: string;
+}
+
+export interface EventPublisherOptions {
+  connection: ConnectionConfig;
+  registry: SchemaRegistry;
+  /** Name of the publishing service, written to `header.source` when empty. */
+  source: string;
+  /** Share a producer (e.g. the runtime's); otherwise the publisher owns one. */
+  producer?: BusProducer;
+}
+
+export class EventPublisher {
+  private readonly producer: BusProducer;
+  private readonly ownsProducer: boolean;
+  private readonly serdes = new Map<EventFamily, Promise<AvroSerde<unknown>>>();
+  private connected?: Promise<void>;
+
+  constructor(private readonly options: EventPublisherOptions) {
+    this.ownsProducer = !options.producer;
+    this.producer =
+      options.producer ??
+      new BusProducer({
+        connection: options.connection,
+        clientId: `${options.connection.kafka.clientId}-${options.source}`,
+      });
+  }
+
+  /**
+   * Publishes one event; resolves with its position once acknowledged by the broker.
+   *
+   * @example
+   * await publisher.publish(fill, { causedBy: placedOrder });
+   */
+  async publish<E extends EventLike>(event: E, options: PublishOptions = {}): Promise<DeliveryReport> {
+    this.connected ??= this.ownsProducer ? this.producer.connect() : Promise.resolve();
+    await this.connected;
+    const type = event.header.eventType;
+    const family = familyOf(type);
+    const header = { ...event.header, priority: priorityOf(type) };
+    if (!header.source) header.source = this.options.source;
+    if (options.causedBy) {
+      header.correlationId = options.causedBy.header.correlationId;
+      header.causationId = options.causedBy.header.eventId;
+    } else if (!header.correlationId) header.correlationId = header.eventId;
+    const value = { ...event, header };
+    const topic = options.topic ?? CATALOG[family].topic;
+    const serde = await this.serdeOf(family);
+    const keyValue = (header as unknown as Record<string, unknown>)[CATALOG[family].keyField];
+    if (typeof keyValue !== 'string' || keyValue.length === 0) {
+      throw new SerdeError(
+        'SERDE_ENCODE',
+        `${type} needs header.${CATALOG[family].keyField} (its partition key)`,
+        { context: { topic } },
+      );
+    }
+    const bytes = serde.serialize(value, { topic });
+    const headers: RecordHeaders = {
+      [HEADERS.eventType]: Buffer.from(type),
+      [HEADERS.priority]: Buffer.from(header.priority),
+      [HEADERS.eventId]: Buffer.from(header.eventId),
+      [HEADERS.correlationId]: Buffer.from(header.correlationId),
+      [HEADERS.source]: Buffer.from(header.source),
+      ...(header.causationId ? { [HEADERS.causationId]: Buffer.from(header.causationId) } : {}),
+      ...options.headers,
+    };
+    return this.producer.send({ topic, key: Buffer.from(keyValue), value: bytes, headers });
+  }
+
+  private serdeOf(family: EventFamily): Promise<AvroSerde<unknown>> {
+    let serde = this.serdes.get(family);
+    if (!serde) {
+      serde = familySerde(this.options.registry, family) as Promise<AvroSerde<unknown>>;
+      serde.catch(() => this.serdes.delete(family));
+      this.serdes.set(family, serde);
+    }
+    return serde;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsProducer && this.connected) await this.producer.disconnect();
+  }
+}
