@@ -32,7 +32,9 @@ export class ChangelogRestorer {
       { 'auto.offset.reset': 'earliest' },
     );
     await new Promise<void>((resolve, reject) =>
-      consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(kafkaError('KAFKA_CONNECTION', 'restore consumer could not connect', err)) : resolve())),
+      consumer.connect({ timeout: 30_000 }, (err) =>
+        err ? reject(kafkaError('KAFKA_CONNECTION', 'restore consumer could not connect', err)) : resolve(),
+      ),
     );
     consumer.setDefaultConsumeTimeout(50);
     consumer.setDefaultConsumeLoopTimeoutDelay(1);
@@ -45,7 +47,9 @@ export class ChangelogRestorer {
     const consumer = await this.connected();
     const { lowOffset, highOffset } = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
       consumer.queryWatermarkOffsets(topic, partition, 10_000, (err, offsets) =>
-        err ? reject(kafkaError('KAFKA_CONSUME', `watermarks of changelog ${topic}[${partition}]`, err)) : resolve(offsets),
+        err
+          ? reject(kafkaError('KAFKA_CONSUME', `watermarks of changelog ${topic}[${partition}]`, err))
+          : resolve(offsets),
       ),
     );
     if (highOffset <= lowOffset) return 0;
@@ -59,9 +63,16 @@ export class ChangelogRestorer {
     try {
       const deadline = Date.now() + 120_000;
       while (!reachedEnd) {
-        if (Date.now() > deadline) throw kafkaError('KAFKA_CONSUME', `restoring ${topic}[${partition}] timed out`, new Error('timeout'));
+        if (Date.now() > deadline)
+          throw kafkaError(
+            'KAFKA_CONSUME',
+            `restoring ${topic}[${partition}] timed out`,
+            new Error('timeout'),
+          );
         const messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
-          consumer.consume(1000, (err, m) => (err ? reject(kafkaError('KAFKA_CONSUME', `reading changelog ${topic}`, err)) : resolve(m))),
+          consumer.consume(1000, (err, m) =>
+            err ? reject(kafkaError('KAFKA_CONSUME', `reading changelog ${topic}`, err)) : resolve(m),
+          ),
         );
         for (const m of messages) {
           if (!m.key) continue;

@@ -13,15 +13,26 @@ import { type BusError, ProcessingError, isBusError } from '../../core/errors.js
 import { HEADERS } from '../../core/headers.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { OutgoingRecord, RecordHeaders } from '../../core/record.js';
+import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import type { RawRecord, TopologyPlan } from '../../topology/plan.js';
 import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
 import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
 import { BusProducer } from '../kafka/producer.js';
 import { TopicManager, type TopicSpec } from '../kafka/topics.js';
-import { PriorityLaneScheduler, type PriorityLaneSchedulerOptions, type ScheduledItem } from '../lanes/priority-lane-scheduler.js';
+import {
+  PriorityLaneScheduler,
+  type PriorityLaneSchedulerOptions,
+  type ScheduledItem,
+} from '../lanes/priority-lane-scheduler.js';
 import { ChangelogRestorer } from './changelog-restorer.js';
-import { Decision, deadLetterRecord, defaultErrorHandlers, type ErrorHandlers, isDeserializationError } from './error-handlers.js';
+import {
+  Decision,
+  deadLetterRecord,
+  defaultErrorHandlers,
+  type ErrorHandlers,
+  isDeserializationError,
+} from './error-handlers.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { ensureTopologyTopics } from './topology-topics.js';
 import { type StoreProviderFactory, TaskManager } from './task-manager.js';
@@ -52,7 +63,8 @@ export interface StreamsRuntimeOptions {
   commitIntervalMs?: number;
   /** Bound of a graceful shutdown, ms. @default 30000 */
   shutdownTimeoutMs?: number;
-  storeProvider: StoreProviderFactory;
+  /** Creates a task's stores. @default in-memory stores (`InMemoryStoreProvider`) */
+  storeProvider?: StoreProviderFactory;
   clock?: Clock;
   logger?: Logger;
   librdkafka?: { consumer?: LibrdkafkaConfig; producer?: LibrdkafkaConfig };
@@ -117,7 +129,7 @@ export class StreamsRuntime {
       plan,
       clock: this.clock,
       restorer: this.restorer,
-      storeProvider: options.storeProvider,
+      storeProvider: options.storeProvider ?? ((definitions) => new InMemoryStoreProvider(definitions)),
       logger: this.log,
       onChangelog: (record) => this.track(this.send(record)),
       onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
@@ -184,7 +196,8 @@ export class StreamsRuntime {
     for (const m of messages) {
       const pk = `${m.topic}:${m.partition}`;
       this.tracker.begin(pk, m.offset);
-      const conflationKey = this.conflateTopics.has(m.topic) && m.key ? (m.key as Buffer).toString('latin1') : undefined;
+      const conflationKey =
+        this.conflateTopics.has(m.topic) && m.key ? (m.key as Buffer).toString('latin1') : undefined;
       this.scheduler.enqueue(pk, m, this.priorityOf(m), now, conflationKey);
       if (!this.paused.has(pk) && this.scheduler.depth(pk) >= this.maxQueued) {
         this.paused.add(pk);
@@ -215,7 +228,11 @@ export class StreamsRuntime {
     if (this.blocked || this.committing || this.fatal) return;
     const started = performance.now();
     let n = 0;
-    for (let item = this.scheduler.next(this.clock.now()); item; item = this.scheduler.next(this.clock.now())) {
+    for (
+      let item = this.scheduler.next(this.clock.now());
+      item;
+      item = this.scheduler.next(this.clock.now())
+    ) {
       this.processItem(item);
       if (this.blocked || this.fatal) return;
       if (++n % 32 === 0 && performance.now() - started > 5) break;
@@ -262,7 +279,14 @@ export class StreamsRuntime {
     this.runTask(item, task, record);
   }
 
-  private runTask(item: ScheduledItem<Message>, task: { process(r: RawRecord): { outputs: OutgoingRecord<Buffer | null, Buffer | null>[]; error?: BusError } }, record: RawRecord, prepareError?: unknown): void {
+  private runTask(
+    item: ScheduledItem<Message>,
+    task: {
+      process(r: RawRecord): { outputs: OutgoingRecord<Buffer | null, Buffer | null>[]; error?: BusError };
+    },
+    record: RawRecord,
+    prepareError?: unknown,
+  ): void {
     const sends: Promise<unknown>[] = [];
     this.current = sends;
     let error: BusError | undefined;
@@ -274,13 +298,20 @@ export class StreamsRuntime {
         error = result.error;
       }
     } catch (e) {
-      error = isBusError(e) ? e : new ProcessingError('task threw', { cause: e, context: { topic: record.topic, partition: record.partition, offset: record.offset } });
+      error = isBusError(e)
+        ? e
+        : new ProcessingError('task threw', {
+            cause: e,
+            context: { topic: record.topic, partition: record.partition, offset: record.offset },
+          });
     } finally {
       this.current = undefined;
     }
     if (error) {
       const failure = { record, error, stage: error.context.stage };
-      const decision = isDeserializationError(error) ? this.handlers.deserialization(failure) : this.handlers.processing(failure);
+      const decision = isDeserializationError(error)
+        ? this.handlers.deserialization(failure)
+        : this.handlers.processing(failure);
       if (decision === Decision.FAIL) return this.fail(error);
       if (decision === Decision.DEAD_LETTER) {
         this.stats.deadLettered++;
@@ -395,7 +426,9 @@ export class StreamsRuntime {
     if (!this.fatal) {
       if (this.guarantee === 'exactly_once') await this.commit();
       else {
-        const offsets = this.committableOffsets().filter((o) => partitions.some((p) => p.topic === o.topic && p.partition === o.partition));
+        const offsets = this.committableOffsets().filter((o) =>
+          partitions.some((p) => p.topic === o.topic && p.partition === o.partition),
+        );
         try {
           this.consumer.commit(offsets, true);
         } catch (e) {
@@ -426,7 +459,8 @@ export class StreamsRuntime {
     const bound = this.options.shutdownTimeoutMs ?? 30_000;
     const graceful = (async () => {
       await this.consumer.close();
-      if (!this.fatal && this.guarantee === 'exactly_once') await this.commitTransaction().catch(() => undefined);
+      if (!this.fatal && this.guarantee === 'exactly_once')
+        await this.commitTransaction().catch(() => undefined);
       this.tasks.closeAll();
       await this.producer.disconnect(Math.min(10_000, bound));
       await this.restorer.close();
@@ -439,7 +473,8 @@ export class StreamsRuntime {
 function toRawRecord(m: Message): RawRecord {
   const headers: RecordHeaders = {};
   if (m.headers) {
-    for (const h of m.headers) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+    for (const h of m.headers)
+      for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
   }
   return {
     topic: m.topic,

@@ -5,7 +5,13 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
-import type { StoreDefinition, StoreProvider, SubtopologyPlan, Task, TopologyPlan } from '../../topology/plan.js';
+import type {
+  StoreDefinition,
+  StoreProvider,
+  SubtopologyPlan,
+  Task,
+  TopologyPlan,
+} from '../../topology/plan.js';
 import type { TopicPartition } from '../kafka/consumer.js';
 import type { ChangelogRestorer } from './changelog-restorer.js';
 
@@ -38,7 +44,8 @@ export class TaskManager {
   restoredRecords = 0;
 
   constructor(private readonly options: TaskManagerOptions) {
-    for (const sub of options.plan.subtopologies) for (const t of sub.sourceTopics) this.subOfTopic.set(t, sub);
+    for (const sub of options.plan.subtopologies)
+      for (const t of sub.sourceTopics) this.subOfTopic.set(t, sub);
   }
 
   /** The task that processes records of this topic partition, if this instance owns it. */
@@ -102,9 +109,14 @@ export class TaskManager {
       const started = Date.now();
       const n = await restorer.restore(spec.changelogTopic, partition, store);
       this.restoredRecords += n;
-      this.options.logger.info({ taskId, store: spec.name, records: n, ms: Date.now() - started }, 'store restored');
+      this.options.logger.info(
+        { taskId, store: spec.name, records: n, ms: Date.now() - started },
+        'store restored',
+      );
       unhook.push(
-        store.onChange((key, value) => this.options.onChangelog({ topic: spec.changelogTopic, partition, key, value })),
+        store.onChange((key, value) =>
+          this.options.onChangelog({ topic: spec.changelogTopic, partition, key, value }),
+        ),
       );
     }
     const task = sub.createTask({ taskId, partition, clock: this.options.clock, stores });
