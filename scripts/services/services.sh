@@ -2,7 +2,8 @@
 # Brings up the real services the bus runs on — Apache Kafka 4.x (KRaft), Apicurio Registry 3.x
 # (Confluent-compatible API) and Redis 7 — on 127.0.0.1, from Maven Central and Debian packages.
 #
-#   scripts/services/services.sh fetch|up|down|status|logs [--brokers 1|3] [service]
+#   scripts/services/services.sh fetch|up|status|env [--brokers 1|3]
+#   scripts/services/services.sh down|logs [kafka|registry|redis] [--brokers 1|3]
 #
 # Downloads live in $TMBUS_CACHE (default ~/.cache/tmbus), runtime state (data dirs, logs, pid files)
 # in $TMBUS_STATE (default $TMBUS_CACHE/state); neither is in git. `up` is idempotent and waits for
@@ -10,7 +11,8 @@
 #
 # Ports (environment, defaults chosen to stay clear of services a developer may already run):
 #   TMBUS_KAFKA_PORT=19092     first broker's client port; broker i (0-based) uses +10*i
-#   TMBUS_CONTROLLER_PORT=19093 first controller port; controller i uses +10*i
+#                              (29092 in --brokers 3 mode, so both clusters can run side by side)
+#   TMBUS_CONTROLLER_PORT=19093 first controller port; controller i uses +10*i (29093 with 3 brokers)
 #   TMBUS_REGISTRY_PORT=18081  Apicurio HTTP (Confluent API at /apis/ccompat/v7)
 #   TMBUS_REGISTRY_MGMT_PORT=19000 Apicurio management interface (health)
 #   TMBUS_REDIS_PORT=16379
@@ -23,8 +25,8 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HER
 APICURIO_VERSION="${TMBUS_APICURIO_VERSION:-3.3.3}"
 KAFKA_HOME="$TMBUS_CACHE/kafka-$KAFKA_VERSION"
 APICURIO_HOME="$TMBUS_CACHE/apicurio-$APICURIO_VERSION"
-KAFKA_PORT="${TMBUS_KAFKA_PORT:-19092}"
-CONTROLLER_PORT="${TMBUS_CONTROLLER_PORT:-19093}"
+KAFKA_PORT_SET="${TMBUS_KAFKA_PORT:-}"
+CONTROLLER_PORT_SET="${TMBUS_CONTROLLER_PORT:-}"
 REGISTRY_PORT="${TMBUS_REGISTRY_PORT:-18081}"
 REGISTRY_MGMT_PORT="${TMBUS_REGISTRY_MGMT_PORT:-19000}"
 REDIS_PORT="${TMBUS_REDIS_PORT:-16379}"
@@ -287,6 +289,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+[ "$BROKERS" = 1 ] || [ "$BROKERS" = 3 ] || die "--brokers accepts 1 or 3, got '$BROKERS'"
+if [ "$BROKERS" = 3 ]; then
+  KAFKA_PORT="${KAFKA_PORT_SET:-29092}"; CONTROLLER_PORT="${CONTROLLER_PORT_SET:-29093}"
+else
+  KAFKA_PORT="${KAFKA_PORT_SET:-19092}"; CONTROLLER_PORT="${CONTROLLER_PORT_SET:-19093}"
+fi
+
 case "$cmd" in
   fetch) fetch_kafka; fetch_apicurio; ensure_redis ;;
   up)
@@ -296,7 +305,14 @@ case "$cmd" in
     registry_wait
     status
     env_line ;;
-  down) kafka_down; registry_down; redis_down ;;
+  down)
+    case "${args[0]:-all}" in
+      all) kafka_down; registry_down; redis_down ;;
+      kafka) kafka_down ;;
+      registry) registry_down ;;
+      redis) redis_down ;;
+      *) die "unknown service '${args[0]}' (accepted: kafka, registry, redis)" ;;
+    esac ;;
   status) status ;;
   env) env_line ;;
   logs) logs "${args[@]:-all}" ;;
