@@ -1,0 +1,111 @@
+// The one helper every stage operator is built with (RxJS's `operate` + operator subscriber, for
+// topology stages). It gives each subscription its own handlers, so per-partition state lives in
+// closures or injected stores and never in module globals; a throw in user code — in `next`, in a
+// timer callback run through `guard`, or in `complete` — goes to the error channel as a
+// `ProcessingError` naming the stage; and `finalize` (timers, listeners) always runs, whether the
+// subscription ends by completion, error or unsubscribe.
+
+import { Observable, type OperatorFunction } from 'rxjs';
+import { type BusError, isBusError, ProcessingError } from '../core/errors.js';
+
+/** What a stage's handlers use to talk downstream. */
+export interface StageOutput<R> {
+  /** The stage name errors carry, e.g. `FILTER-0000000003`. */
+  readonly stage: string;
+  /** Sends a value downstream (ignored once the subscription ended). */
+  emit(value: R): void;
+  /** Ends the subscription with an error naming the stage. */
+  fail(error: unknown): void;
+  /** Runs `fn` (a timer callback, a punctuation) so that a throw becomes `fail`. */
+  guard(fn: () => void): void;
+}
+
+/** Per-subscription behaviour of a stage. */
+export interface StageHandlers<T> {
+  next(value: T): void;
+  /** Upstream completed: flush what must be flushed. The stage completes afterwards. */
+  complete?(): void;
+  /** Always runs once when the subscription ends: cancel timers, drop listeners. */
+  finalize?(): void;
+}
+
+/**
+ * Wraps anything a stage threw into an error that names the stage. A `BusError` keeps its code
+ * (a serializer's `SERDE_ENCODE` stays one) and gains the stage in its context if it had none.
+ */
+export function stageError(stage: string, error: unknown): BusError {
+  if (isBusError(error)) {
+    if (error.context.stage === undefined) error.context.stage = stage;
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProcessingError(`user code threw: ${message}`, { cause: error, context: { stage } });
+}
+
+/**
+ * Builds a stage operator. `init` runs once per subscription and returns the handlers.
+ *
+ * @example
+ * export function peek<T>(stage: string, action: (value: T) => void): OperatorFunction<T, T> {
+ *   return operate(stage, (out) => ({ next: (v) => { action(v); out.emit(v); } }));
+ * }
+ */
+export function operate<T, R>(
+  stage: string,
+  init: (out: StageOutput<R>) => StageHandlers<T>,
+): OperatorFunction<T, R> {
+  return (source) =>
+    new Observable<R>((destination) => {
+      const out: StageOutput<R> = {
+        stage,
+        emit(value) {
+          if (!destination.closed) destination.next(value);
+        },
+        fail(error) {
+          if (!destination.closed) destination.error(stageError(stage, error));
+        },
+        guard(fn) {
+          if (destination.closed) return;
+          try {
+            fn();
+          } catch (error) {
+            out.fail(error);
+          }
+        },
+      };
+      let handlers: StageHandlers<T>;
+      try {
+        handlers = init(out);
+      } catch (error) {
+        out.fail(error);
+        return;
+      }
+      const upstream = source.subscribe({
+        next(value) {
+          if (destination.closed) return;
+          try {
+            handlers.next(value);
+          } catch (error) {
+            out.fail(error);
+          }
+        },
+        error(error) {
+          destination.error(error);
+        },
+        complete() {
+          if (destination.closed) return;
+          try {
+            handlers.complete?.();
+          } catch (error) {
+            out.fail(error);
+            return;
+          }
+          destination.complete();
+        },
+      });
+      return () => {
+        upstream.unsubscribe();
+        handlers.finalize?.();
+      };
+    });
+}

@@ -1,0 +1,47 @@
+// `sink`: the last stage before Kafka. Picks the topic (fixed, or per record for lane routing),
+// serializes key and value with the sink's serdes and emits raw outgoing records. A serializer
+// failure keeps its `SERDE_ENCODE` code and gains the sink's name as its stage.
+
+import type { OperatorFunction } from 'rxjs';
+import type { OutgoingRecord, Serde } from '../core/record.js';
+import { operate } from './operate.js';
+import type { StreamRecord } from './record.js';
+
+/** Picks the topic of a record, e.g. its priority lane. */
+export type TopicExtractor<K, V> = (value: V, key: K, record: StreamRecord<K, V>) => string;
+
+export interface SinkOptions<K, V> {
+  readonly topic: string | TopicExtractor<K, V>;
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<V>;
+}
+
+/**
+ * Serializes records for `topic`. Null keys and values become null bytes (a null value is a
+ * tombstone); the partition is left to the runner's murmur2 partitioner.
+ *
+ * @example
+ * source$.pipe(sink('SINK-0000000009', { topic: 'tm.lane.high', keySerde, valueSerde }))
+ */
+export function sink<K, V>(
+  stage: string,
+  options: SinkOptions<K, V>,
+): OperatorFunction<StreamRecord<K, V>, OutgoingRecord<Buffer | null, Buffer | null>> {
+  const { topic, keySerde, valueSerde } = options;
+  return operate(stage, (out) => ({
+    next(record) {
+      const name = typeof topic === 'string' ? topic : topic(record.value, record.key, record);
+      const ctx = { topic: name };
+      out.emit({
+        topic: name,
+        key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, ctx),
+        value:
+          record.value === null || record.value === undefined
+            ? null
+            : valueSerde.serialize(record.value, ctx),
+        timestamp: record.timestamp,
+        headers: record.headers,
+      });
+    },
+  }));
+}
