@@ -14,11 +14,14 @@ describe('aggregate / count / reduce (marbles)', () => {
         c: rec('AAPL', 3),
         d: rec('AAPL', null),
       });
-      expectObservable(src.pipe(count('COUNT-0000000001', { store }))).toBe('a-b-c--|', {
-        a: rec('AAPL', 1),
-        b: rec('MSFT', 1),
-        c: rec('AAPL', 2),
-      });
+      expectObservable(src.pipe(count<string, number | null>('COUNT-0000000001', { store }))).toBe(
+        'a-b-c--|',
+        {
+          a: rec('AAPL', 1),
+          b: rec('MSFT', 1),
+          c: rec('AAPL', 2),
+        },
+      );
     });
     expect(store.all()).toEqual([
       { key: 'AAPL', value: 2 },

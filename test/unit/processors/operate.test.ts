@@ -81,7 +81,12 @@ describe('operate', () => {
     const op = operate<number, number>('STATE-0000000001', (out) => {
       created++;
       let sum = 0;
-      return { next: (v) => out.emit((sum += v)) };
+      return {
+        next(v) {
+          sum += v;
+          out.emit(sum);
+        },
+      };
     });
     const source = new Subject<number>();
     const a: number[] = [];

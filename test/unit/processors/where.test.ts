@@ -37,7 +37,9 @@ describe('where (content filter)', () => {
     const test = (clause: Parameters<typeof compileWhere<Order>>[0]) =>
       [buy, sell].map(compileWhere<Order>(clause));
     expect(test({ 'payload.side': 'BUY' })).toEqual([true, false]);
-    expect(test({ 'payload.notional': { gt: 1000 } })).toEqual([true, false]);
+    expect(test({ 'payload.notional': { gt: 1000n } })).toEqual([true, false]);
+    // a clause parsed from JSON carries numbers where the event has an Avro long (bigint)
+    expect(test(JSON.parse('{"payload.notional":{"lte":500}}'))).toEqual([false, true]);
     expect(test({ 'payload.limit': { exists: true } })).toEqual([true, false]);
     expect(test({ 'payload.symbol': { prefix: 'MS' } })).toEqual([false, true]);
     expect(test({ $or: [{ 'payload.side': 'SELL' }, { 'payload.quantity': { lt: 10 } }] })).toEqual([
