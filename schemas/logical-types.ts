@@ -1,0 +1,89 @@
+// avsc logical types for the catalog's `decimal` (bytes) and `uuid` (string) fields. avsc ships
+// none: without these a decimal decodes to raw two's-complement bytes and any string passes as a
+// UUID. Validation lives in `_toValue` so `Type.isValid`'s error hook can name the bad field, and
+// reads never throw on a short buffer (the caller reports truncation from the tap position).
+
+import avro from 'avsc';
+import { decimalProblem, decodeDecimal, encodeDecimal } from './decimal.js';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface DecimalSchema {
+  precision?: unknown;
+  scale?: unknown;
+}
+
+/** `{"type": "bytes", "logicalType": "decimal", "precision": p, "scale": s}` ⇄ `"123.4500"`. */
+export class DecimalType extends avro.types.LogicalType {
+  readonly precision: number;
+  readonly scale: number;
+
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    const { precision, scale = 0 } = schema as DecimalSchema;
+    if (!Number.isInteger(precision) || (precision as number) < 1) {
+      throw new Error(`decimal precision must be a positive integer, got ${JSON.stringify(precision)}`);
+    }
+    if (!Number.isInteger(scale) || (scale as number) < 0 || (scale as number) > (precision as number)) {
+      throw new Error(`decimal scale must be an integer in [0, precision], got ${JSON.stringify(scale)}`);
+    }
+    if (this.underlyingType.typeName !== 'bytes') {
+      throw new Error('the bus supports decimal on bytes only (fixed-backed decimals are not used)');
+    }
+    this.precision = precision as number;
+    this.scale = scale as number;
+  }
+
+  protected override _fromValue(bytes: Buffer | undefined): string | undefined {
+    // undefined = the tap ran past the end; the decoder reports that as truncation.
+    return bytes === undefined ? undefined : decodeDecimal(bytes, this.scale);
+  }
+
+  protected override _toValue(value: unknown): Buffer | undefined {
+    if (decimalProblem(value, this.precision, this.scale) !== undefined) return undefined;
+    return encodeDecimal(value as string, this.scale);
+  }
+
+  protected override _resolve(writer: avro.Type): ((bytes: Buffer) => string | undefined) | undefined {
+    // Same scale: the unscaled integer means the same number. Plain bytes: trust the writer.
+    if (writer instanceof DecimalType && writer.scale === this.scale && writer.precision <= this.precision) {
+      return (bytes) => this._fromValue(bytes);
+    }
+    if (writer.typeName === 'bytes') return (bytes) => this._fromValue(bytes);
+    return undefined;
+  }
+
+  protected override _export(schema: avro.Schema): void {
+    Object.assign(schema, { precision: this.precision, scale: this.scale });
+  }
+}
+
+/** `{"type": "string", "logicalType": "uuid"}`: a string that must be an RFC 4122 UUID. */
+export class UuidType extends avro.types.LogicalType {
+  protected override _fromValue(value: string | undefined): string | undefined {
+    if (value !== undefined && !UUID_PATTERN.test(value)) {
+      throw new Error(`'${value.slice(0, 40)}' is not a UUID`);
+    }
+    return value;
+  }
+
+  protected override _toValue(value: unknown): string | undefined {
+    return typeof value === 'string' && UUID_PATTERN.test(value) ? value : undefined;
+  }
+
+  protected override _resolve(writer: avro.Type): ((value: string) => string | undefined) | undefined {
+    if (writer instanceof UuidType || writer.typeName === 'string') return (value) => this._fromValue(value);
+    return undefined;
+  }
+}
+
+/** Why a decimal field value is invalid, for encode error messages. */
+export function logicalTypeProblem(type: avro.Type, value: unknown): string | undefined {
+  if (type instanceof DecimalType) return decimalProblem(value, type.precision, type.scale);
+  if (type instanceof UuidType)
+    return typeof value === 'string' ? `'${value}' is not a UUID` : 'expected a UUID string';
+  return undefined;
+}
+
+/** The logical types every avsc Type of the bus is built with. */
+export const LOGICAL_TYPES = { decimal: DecimalType, uuid: UuidType } as const;
