@@ -15,9 +15,9 @@ type Direction = 'BACKWARD' | 'FORWARD';
  * Checks `candidate` against the previous versions of a subject (oldest first) under `level`.
  *
  * @example
- * checkCompatibility('BACKWARD', v2, [v1]) // { compatible: false, messages: ["field 'fillPrice' was added without a default: BACKWARD requires new fields to have defaults"] }
+ * checkSchemaCompatibility('BACKWARD', v2, [v1]) // { compatible: false, messages: ["field 'fillPrice' was added without a default: BACKWARD requires new fields to have defaults"] }
  */
-export function checkCompatibility(
+export function checkSchemaCompatibility(
   level: CompatibilityLevel,
   candidate: AvroSchemaJson,
   previous: readonly AvroSchemaJson[],

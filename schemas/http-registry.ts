@@ -11,7 +11,7 @@ import { isBusError, SchemaRegistryError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { type BreakerOptions, circuitBreaker, type RetryOptions, retry } from '../core/retry.js';
 import { type AvroSchemaJson, canonicalSchema } from './avro-type.js';
-import { checkCompatibility as checkLocally } from './compatibility.js';
+import { checkSchemaCompatibility as checkLocally } from './compatibility.js';
 import {
   COMPATIBILITY_LEVELS,
   type CompatibilityLevel,

@@ -5,7 +5,7 @@
 
 import { SchemaRegistryError } from '../core/errors.js';
 import { type AvroSchemaJson, avroTypeOf, canonicalSchema } from './avro-type.js';
-import { checkCompatibility } from './compatibility.js';
+import { checkSchemaCompatibility } from './compatibility.js';
 import {
   type CompatibilityLevel,
   type CompatibilityReport,
@@ -56,7 +56,7 @@ export class InMemorySchemaRegistry implements SchemaRegistry {
     const existing = this.versionsOf(subject).find((id) => this.idByCanonical.get(canonical) === id);
     if (existing !== undefined) return existing;
     const level = await this.getCompatibility(subject);
-    const report = checkCompatibility(level, schema, this.previous(subject));
+    const report = checkSchemaCompatibility(level, schema, this.previous(subject));
     if (!report.compatible) throw incompatibleSchemaError(subject, level, report.messages);
     let id = this.idByCanonical.get(canonical);
     if (id === undefined) {
@@ -94,7 +94,7 @@ export class InMemorySchemaRegistry implements SchemaRegistry {
   async checkCompatibility(subject: string, schema: AvroSchemaJson): Promise<CompatibilityReport> {
     this.count('checkCompatibility');
     this.validate(subject, schema);
-    return checkCompatibility(await this.getCompatibility(subject), schema, this.previous(subject));
+    return checkSchemaCompatibility(await this.getCompatibility(subject), schema, this.previous(subject));
   }
 
   async setCompatibility(subject: string, level: CompatibilityLevel): Promise<void> {
