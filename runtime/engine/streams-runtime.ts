@@ -97,6 +97,8 @@ export class StreamsRuntime {
   private txnDirty = false;
   private commitTimer?: NodeJS.Timeout;
   private current?: Promise<unknown>[];
+  /** Completion of every record and stray send not yet settled; commits wait for these. */
+  private readonly unsettled = new Set<Promise<unknown>>();
   private fatal?: unknown;
   private failedListeners: ((e: unknown) => void)[] = [];
   private started = false;
@@ -122,7 +124,12 @@ export class StreamsRuntime {
       connection,
       clientId: `${clientId}-producer`,
       transactionalId: this.guarantee === 'exactly_once' ? `${plan.applicationId}-${instanceId}` : undefined,
-      librdkafka: options.librdkafka?.producer,
+      // A crashed instance's open transaction blocks read_committed readers until it times out
+      // (or the same transactional id restarts): keep that window short.
+      librdkafka: {
+        ...(this.guarantee === 'exactly_once' ? { 'transaction.timeout.ms': 10_000 } : {}),
+        ...options.librdkafka?.producer,
+      },
     });
     this.restorer = new ChangelogRestorer(connection, plan.applicationId);
     this.tasks = new TaskManager({
@@ -331,7 +338,7 @@ export class StreamsRuntime {
       if (this.scheduler.pending > 0) this.kick();
     };
     if (sends.length === 0) finish();
-    else Promise.all(sends).then(finish, (e) => this.fail(e));
+    else this.settle(Promise.all(sends).then(finish, (e) => this.fail(e)));
   }
 
   private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
@@ -357,7 +364,21 @@ export class StreamsRuntime {
   /** Changelog writes belong to the record being processed; outside one, they are tracked alone. */
   private track(p: Promise<unknown>): void {
     if (this.current) this.current.push(p);
-    else p.catch((e) => this.fail(e));
+    else this.settle(p.catch((e) => this.fail(e)));
+  }
+
+  private settle(p: Promise<unknown>): void {
+    this.unsettled.add(p);
+    void p.finally(() => this.unsettled.delete(p));
+  }
+
+  /**
+   * Waits until every record handed to the producer is acknowledged and finished. flush() alone is
+   * not enough: node-rdkafka delivers delivery reports to JS asynchronously, after flush returns.
+   */
+  private async settled(): Promise<void> {
+    await this.blocked;
+    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
   }
 
   // -------------------------------------------------------------------------------- commits
@@ -382,10 +403,8 @@ export class StreamsRuntime {
   }
 
   private async commitTransaction(): Promise<void> {
-    // Wait for the current slice's sends: every output of a finished record is in this transaction.
-    await this.blocked;
-    await this.producer.flush();
-    await new Promise((r) => setImmediate(r));
+    // Every output in this transaction must belong to a record whose offset it commits.
+    await this.settled();
     const offsets = this.committableOffsets();
     if (!this.txnDirty && offsets.length === 0) return;
     try {
@@ -420,9 +439,7 @@ export class StreamsRuntime {
       this.scheduler.drop(pk); // abandoned: never processed, so the next owner reads them
       this.paused.delete(pk);
     }
-    await this.blocked;
-    await this.producer.flush().catch(() => undefined);
-    await new Promise((r) => setImmediate(r));
+    await this.settled();
     if (!this.fatal) {
       if (this.guarantee === 'exactly_once') await this.commit();
       else {

@@ -60,20 +60,30 @@ export class BusConsumer {
 
   constructor(private readonly options: BusConsumerOptions) {
     this.log = options.logger ?? silentLogger();
-    const conf = consumerConfig(options.connection, options.clientId ?? `${options.connection.kafka.clientId}-consumer`, options.groupId, {
-      'isolation.level': options.isolationLevel ?? 'read_committed',
-      rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => this.onRebalance(err, assignment),
-      ...(options.librdkafka ?? {}),
-    });
+    const conf = consumerConfig(
+      options.connection,
+      options.clientId ?? `${options.connection.kafka.clientId}-consumer`,
+      options.groupId,
+      {
+        'isolation.level': options.isolationLevel ?? 'read_committed',
+        rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
+          this.onRebalance(err, assignment),
+        ...(options.librdkafka ?? {}),
+      },
+    );
     this.native = new Kafka.KafkaConsumer(conf as Kafka.ConsumerGlobalConfig, {
       'auto.offset.reset': options.autoOffsetReset ?? 'earliest',
     });
-    this.native.on('event.error', (e) => this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consumer error', e)));
+    this.native.on('event.error', (e) =>
+      this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consumer error', e)),
+    );
   }
 
   async connect(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.native.connect({ timeout: 30_000 }, (err) => (err ? reject(kafkaError('KAFKA_CONNECTION', 'consumer could not connect', err)) : resolve()));
+      this.native.connect({ timeout: 30_000 }, (err) =>
+        err ? reject(kafkaError('KAFKA_CONNECTION', 'consumer could not connect', err)) : resolve(),
+      );
     });
     // node-rdkafka sleeps 500 ms after an idle consume unless told otherwise.
     this.native.setDefaultConsumeLoopTimeoutDelay(1);
@@ -136,7 +146,8 @@ export class BusConsumer {
           this.log.info({ partitions }, 'partitions assigned');
         } else if (err.code === ERR_REVOKE) {
           // While closing, close() already drained and committed everything it owned.
-          if (!this.closing && this.options.onRevoke && partitions.length > 0) await this.options.onRevoke(partitions);
+          if (!this.closing && this.options.onRevoke && partitions.length > 0)
+            await this.options.onRevoke(partitions);
           for (const p of partitions) this.assigned.delete(key(p));
           this.native.incrementalUnassign(assignment);
           this.log.info({ partitions }, 'partitions revoked');

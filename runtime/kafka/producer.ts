@@ -31,7 +31,12 @@ const ERR_QUEUE_FULL = -184;
 const RETRIABLE_CODES = new Set([-185, -195, -187, -192, 7, 6, 5, 15, -184]);
 
 /** Wraps a librdkafka error into a `KafkaError` with its retriable flag. */
-export function kafkaError(code: 'KAFKA_PRODUCE' | 'KAFKA_CONSUME' | 'KAFKA_ADMIN' | 'KAFKA_TRANSACTION' | 'KAFKA_CONNECTION', message: string, err: unknown, context = {}) {
+export function kafkaError(
+  code: 'KAFKA_PRODUCE' | 'KAFKA_CONSUME' | 'KAFKA_ADMIN' | 'KAFKA_TRANSACTION' | 'KAFKA_CONNECTION',
+  message: string,
+  err: unknown,
+  context = {},
+) {
   const e = err as { code?: number; isRetriable?: boolean; message?: string } | undefined;
   const retriable = Boolean(e?.isRetriable) || (e?.code !== undefined && RETRIABLE_CODES.has(e.code));
   return new KafkaError(code, `${message}: ${e?.message ?? String(err)}`, { cause: err, retriable, context });
@@ -49,14 +54,24 @@ export class BusProducer {
     if (options.transactionalId) extra['transactional.id'] = options.transactionalId;
     this.transactional = Boolean(options.transactionalId);
     this.native = new Kafka.Producer(
-      producerConfig(options.connection, options.clientId ?? `${options.connection.kafka.clientId}-producer`, extra) as Kafka.ProducerGlobalConfig,
+      producerConfig(
+        options.connection,
+        options.clientId ?? `${options.connection.kafka.clientId}-producer`,
+        extra,
+      ) as Kafka.ProducerGlobalConfig,
     );
     this.native.on('delivery-report', (err, report) => {
       const opaque = report.opaque as number;
       const p = this.pending.get(opaque);
       if (!p) return;
       this.pending.delete(opaque);
-      if (err) p.reject(kafkaError('KAFKA_PRODUCE', 'delivery failed', err, { topic: report.topic, partition: report.partition }));
+      if (err)
+        p.reject(
+          kafkaError('KAFKA_PRODUCE', 'delivery failed', err, {
+            topic: report.topic,
+            partition: report.partition,
+          }),
+        );
       else p.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
     });
   }
@@ -64,12 +79,16 @@ export class BusProducer {
   async connect(): Promise<void> {
     if (this.connected) return;
     await new Promise<void>((resolve, reject) => {
-      this.native.connect({ timeout: 30_000 }, (err) => (err ? reject(kafkaError('KAFKA_CONNECTION', 'producer could not connect', err)) : resolve()));
+      this.native.connect({ timeout: 30_000 }, (err) =>
+        err ? reject(kafkaError('KAFKA_CONNECTION', 'producer could not connect', err)) : resolve(),
+      );
     });
     this.native.setPollInterval(this.options.pollIntervalMs ?? 2);
     this.connected = true;
     if (this.transactional) {
-      await this.call('KAFKA_TRANSACTION', 'initTransactions', (cb) => this.native.initTransactions(30_000, cb));
+      await this.call('KAFKA_TRANSACTION', 'initTransactions', (cb) =>
+        this.native.initTransactions(30_000, cb),
+      );
     }
   }
 
@@ -77,14 +96,29 @@ export class BusProducer {
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
     const opaque = this.nextOpaque++;
     const headers = record.headers ? Object.entries(record.headers).map(([k, v]) => ({ [k]: v })) : undefined;
-    const promise = new Promise<DeliveryReport>((resolve, reject) => this.pending.set(opaque, { resolve, reject }));
+    const promise = new Promise<DeliveryReport>((resolve, reject) =>
+      this.pending.set(opaque, { resolve, reject }),
+    );
     this.enqueue(record, opaque, headers);
     return promise;
   }
 
-  private enqueue(record: OutgoingRecord<Buffer | string | null, Buffer | null>, opaque: number, headers: Kafka.MessageHeader[] | undefined, attempt = 0): void {
+  private enqueue(
+    record: OutgoingRecord<Buffer | string | null, Buffer | null>,
+    opaque: number,
+    headers: Kafka.MessageHeader[] | undefined,
+    attempt = 0,
+  ): void {
     try {
-      this.native.produce(record.topic, record.partition ?? null, record.value, record.key ?? undefined, record.timestamp ?? Date.now(), opaque, headers);
+      this.native.produce(
+        record.topic,
+        record.partition ?? null,
+        record.value,
+        record.key ?? undefined,
+        record.timestamp ?? Date.now(),
+        opaque,
+        headers,
+      );
     } catch (err) {
       const code = (err as { code?: number }).code;
       if (code === ERR_QUEUE_FULL && attempt < 500) {
@@ -100,7 +134,9 @@ export class BusProducer {
   }
 
   /** Sends many records; resolves when every one is acknowledged. */
-  sendAll(records: readonly OutgoingRecord<Buffer | string | null, Buffer | null>[]): Promise<DeliveryReport[]> {
+  sendAll(
+    records: readonly OutgoingRecord<Buffer | string | null, Buffer | null>[],
+  ): Promise<DeliveryReport[]> {
     return Promise.all(records.map((r) => this.send(r)));
   }
 
@@ -112,16 +148,25 @@ export class BusProducer {
     return this.call('KAFKA_TRANSACTION', 'beginTransaction', (cb) => this.native.beginTransaction(cb));
   }
 
-  sendOffsetsToTransaction(offsets: Kafka.TopicPartitionOffset[], consumer: Kafka.KafkaConsumer): Promise<void> {
-    return this.call('KAFKA_TRANSACTION', 'sendOffsetsToTransaction', (cb) => this.native.sendOffsetsToTransaction(offsets, consumer, 30_000, cb));
+  sendOffsetsToTransaction(
+    offsets: Kafka.TopicPartitionOffset[],
+    consumer: Kafka.KafkaConsumer,
+  ): Promise<void> {
+    return this.call('KAFKA_TRANSACTION', 'sendOffsetsToTransaction', (cb) =>
+      this.native.sendOffsetsToTransaction(offsets, consumer, 30_000, cb),
+    );
   }
 
   commitTransaction(): Promise<void> {
-    return this.call('KAFKA_TRANSACTION', 'commitTransaction', (cb) => this.native.commitTransaction(30_000, cb));
+    return this.call('KAFKA_TRANSACTION', 'commitTransaction', (cb) =>
+      this.native.commitTransaction(30_000, cb),
+    );
   }
 
   abortTransaction(): Promise<void> {
-    return this.call('KAFKA_TRANSACTION', 'abortTransaction', (cb) => this.native.abortTransaction(30_000, cb));
+    return this.call('KAFKA_TRANSACTION', 'abortTransaction', (cb) =>
+      this.native.abortTransaction(30_000, cb),
+    );
   }
 
   /** Number of records enqueued and not yet acknowledged. */
@@ -137,15 +182,19 @@ export class BusProducer {
       this.native.setPollInterval(0);
       await new Promise<void>((resolve) => this.native.disconnect(timeoutMs, () => resolve()));
       this.connected = false;
-      for (const p of this.pending.values()) p.reject(new KafkaError('SHUTDOWN', 'producer closed before delivery'));
+      for (const p of this.pending.values())
+        p.reject(new KafkaError('SHUTDOWN', 'producer closed before delivery'));
       this.pending.clear();
     }
   }
 
-  private call(code: 'KAFKA_PRODUCE' | 'KAFKA_TRANSACTION', what: string, fn: (cb: (err: unknown) => void) => void): Promise<void> {
+  private call(
+    code: 'KAFKA_PRODUCE' | 'KAFKA_TRANSACTION',
+    what: string,
+    fn: (cb: (err: unknown) => void) => void,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       fn((err) => (err ? reject(kafkaError(code, `${what} failed`, err)) : resolve()));
     });
   }
 }
-

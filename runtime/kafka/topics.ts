@@ -28,7 +28,12 @@ export function domainTopic(name: string, partitions: number, replicationFactor?
 
 /** A changelog topic of a state store: compacted, so restore reads the latest value per key. */
 export function changelogTopic(name: string, partitions: number, replicationFactor?: number): TopicSpec {
-  return { name, partitions, replicationFactor, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0' } };
+  return {
+    name,
+    partitions,
+    replicationFactor,
+    config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0' },
+  };
 }
 
 export interface TopicMetadata {
@@ -47,11 +52,15 @@ export class TopicManager {
       ...this.connection.kafka.librdkafka,
     } as Kafka.ProducerGlobalConfig);
     await new Promise<void>((resolve, reject) =>
-      producer.connect({ timeout: 30_000 }, (err) => (err ? reject(kafkaError('KAFKA_CONNECTION', 'metadata connection failed', err)) : resolve())),
+      producer.connect({ timeout: 30_000 }, (err) =>
+        err ? reject(kafkaError('KAFKA_CONNECTION', 'metadata connection failed', err)) : resolve(),
+      ),
     );
     try {
       const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
-        producer.getMetadata({ timeout: 10_000 }, (err, m) => (err ? reject(kafkaError('KAFKA_ADMIN', 'metadata request failed', err)) : resolve(m))),
+        producer.getMetadata({ timeout: 10_000 }, (err, m) =>
+          err ? reject(kafkaError('KAFKA_ADMIN', 'metadata request failed', err)) : resolve(m),
+        ),
       );
       const out = new Map<string, TopicMetadata>();
       for (const t of metadata.topics) {
@@ -78,11 +87,15 @@ export class TopicManager {
       const actual = existing.get(spec.name);
       if (!actual) missing.push(spec);
       else if (actual.partitions !== spec.partitions) {
-        conflicts.push(`topic '${spec.name}' exists with ${actual.partitions} partition(s) but ${spec.partitions} are declared`);
+        conflicts.push(
+          `topic '${spec.name}' exists with ${actual.partitions} partition(s) but ${spec.partitions} are declared`,
+        );
       }
     }
     if (conflicts.length > 0) {
-      throw new KafkaError('TOPIC_CONFLICT', `refusing to start: ${conflicts.join('; ')}`, { context: { topic: specs[0]?.name } });
+      throw new KafkaError('TOPIC_CONFLICT', `refusing to start: ${conflicts.join('; ')}`, {
+        context: { topic: specs[0]?.name },
+      });
     }
     if (missing.length === 0) return;
     const admin = Kafka.AdminClient.create({
@@ -106,7 +119,12 @@ export class TopicManager {
                 (err) => {
                   // 36 = TOPIC_ALREADY_EXISTS: another instance won the race; verified below.
                   if (!err || err.code === 36) resolve();
-                  else reject(kafkaError('KAFKA_ADMIN', `could not create topic '${spec.name}'`, err, { topic: spec.name }));
+                  else
+                    reject(
+                      kafkaError('KAFKA_ADMIN', `could not create topic '${spec.name}'`, err, {
+                        topic: spec.name,
+                      }),
+                    );
                 },
               ),
             ),
@@ -126,7 +144,11 @@ export class TopicManager {
         const seen = await this.describe(specs.map((s) => s.name));
         const absent = specs.filter((s) => seen.get(s.name)?.partitions !== s.partitions);
         if (absent.length > 0) {
-          throw new KafkaError('KAFKA_ADMIN', `topics not visible yet: ${absent.map((s) => s.name).join(', ')}`, { retriable: true });
+          throw new KafkaError(
+            'KAFKA_ADMIN',
+            `topics not visible yet: ${absent.map((s) => s.name).join(', ')}`,
+            { retriable: true },
+          );
         }
       },
       { retries: 20, initialDelayMs: 100, maxDelayMs: 1000 },

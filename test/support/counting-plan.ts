@@ -31,12 +31,28 @@ export function countingPlan(applicationId: string, source: string, sink: string
           if (value === 'poison') {
             return {
               outputs: [],
-              error: new ProcessingError('poison record', { context: { stage: 'COUNT-0000000001', topic: record.topic, partition: record.partition, offset: record.offset } }),
+              error: new ProcessingError('poison record', {
+                context: {
+                  stage: 'COUNT-0000000001',
+                  topic: record.topic,
+                  partition: record.partition,
+                  offset: record.offset,
+                },
+              }),
             };
           }
           const n = (counts.get(key) ?? 0) + 1;
           counts.put(key, n);
-          return { outputs: [{ topic: sink, key: record.key, value: Buffer.from(`${key}:${n}:${value}`), headers: record.headers }] };
+          return {
+            outputs: [
+              {
+                topic: sink,
+                key: record.key,
+                value: Buffer.from(`${key}:${n}:${value}`),
+                headers: record.headers,
+              },
+            ],
+          };
         },
         onPunctuate() {},
         close() {},
@@ -49,7 +65,14 @@ export function countingPlan(applicationId: string, source: string, sink: string
     sourceTopics: [source],
     tableTopics: [],
     sinkTopics: [sink],
-    internalTopics: [{ name: store.changelogTopic, kind: 'changelog', partitionsFrom: source, config: { 'cleanup.policy': 'compact' } }],
+    internalTopics: [
+      {
+        name: store.changelogTopic,
+        kind: 'changelog',
+        partitionsFrom: source,
+        config: { 'cleanup.policy': 'compact' },
+      },
+    ],
     stores: [store],
     describe: () => `Topologies:\n   Sub-topology: 0\n    Source: SOURCE (topics: [${source}])`,
     describeMermaid: () => 'flowchart LR',

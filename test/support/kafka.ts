@@ -16,12 +16,24 @@ export interface ReadRecord {
 
 export async function produceAll(
   connection: ConnectionConfig,
-  records: { topic: string; key: string; value: string | Buffer; headers?: RecordHeaders; partition?: number }[],
+  records: {
+    topic: string;
+    key: string;
+    value: string | Buffer;
+    headers?: RecordHeaders;
+    partition?: number;
+  }[],
 ): Promise<void> {
   const producer = new BusProducer({ connection });
   await producer.connect();
   try {
-    await producer.sendAll(records.map((r) => ({ ...r, key: Buffer.from(r.key), value: Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value) })));
+    await producer.sendAll(
+      records.map((r) => ({
+        ...r,
+        key: Buffer.from(r.key),
+        value: Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value),
+      })),
+    );
   } finally {
     await producer.disconnect();
   }
@@ -32,7 +44,11 @@ export async function readTopic(
   connection: ConnectionConfig,
   topic: string,
   count: number,
-  { timeoutMs = 60_000, isolation = 'read_committed', settleMs = 0 }: { timeoutMs?: number; isolation?: string; settleMs?: number } = {},
+  {
+    timeoutMs = 60_000,
+    isolation = 'read_committed',
+    settleMs = 0,
+  }: { timeoutMs?: number; isolation?: string; settleMs?: number } = {},
 ): Promise<ReadRecord[]> {
   const consumer = new Kafka.KafkaConsumer(
     {
@@ -43,7 +59,9 @@ export async function readTopic(
     } as Kafka.ConsumerGlobalConfig,
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    consumer.connect({}, (err) => (err ? reject(err) : resolve())),
+  );
   consumer.setDefaultConsumeTimeout(50);
   consumer.subscribe([topic]);
   const out: ReadRecord[] = [];
@@ -51,11 +69,20 @@ export async function readTopic(
   let settleUntil = 0;
   try {
     while (Date.now() < deadline) {
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))));
+      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
+        consumer.consume(1000, (err, m) => (err ? reject(err) : resolve(m))),
+      );
       for (const m of batch) {
         const headers: Record<string, string> = {};
         for (const h of m.headers ?? []) for (const [k, v] of Object.entries(h)) headers[k] = String(v);
-        out.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: String(m.key ?? ''), value: m.value as Buffer, headers });
+        out.push({
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          key: String(m.key ?? ''),
+          value: m.value as Buffer,
+          headers,
+        });
       }
       if (out.length >= count) {
         if (settleMs === 0) break;
@@ -69,7 +96,11 @@ export async function readTopic(
   return out;
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -15,7 +15,11 @@ afterAll(async () => {
   await topics.delete(created);
 });
 
-async function readN(groupId: string, topic: string, n: number): Promise<{ key: string; value: string; partition: number; offset: number }[]> {
+async function readN(
+  groupId: string,
+  topic: string,
+  n: number,
+): Promise<{ key: string; value: string; partition: number; offset: number }[]> {
   const got: { key: string; value: string; partition: number; offset: number }[] = [];
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
@@ -24,14 +28,22 @@ async function readN(groupId: string, topic: string, n: number): Promise<{ key: 
     groupId,
     topics: [topic],
     onBatch: (messages) => {
-      for (const m of messages) got.push({ key: String(m.key), value: String(m.value), partition: m.partition, offset: m.offset });
-      consumer.commit(messages.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1 })));
+      for (const m of messages)
+        got.push({ key: String(m.key), value: String(m.value), partition: m.partition, offset: m.offset });
+      consumer.commit(
+        messages.map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1 })),
+      );
       if (got.length >= n) done();
     },
   });
   await consumer.connect();
   consumer.start();
-  await Promise.race([finished, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out with ${got.length}/${n}`)), 60_000))]);
+  await Promise.race([
+    finished,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out with ${got.length}/${n}`)), 60_000),
+    ),
+  ]);
   await consumer.close();
   return got;
 }
@@ -43,7 +55,11 @@ describe('Kafka clients', () => {
     await topics.ensure([domainTopic(topic, 3)]);
     const producer = new BusProducer({ connection });
     await producer.connect();
-    const records = Array.from({ length: 300 }, (_, i) => ({ topic, key: `k${i % 7}`, value: Buffer.from(String(i)) }));
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      topic,
+      key: `k${i % 7}`,
+      value: Buffer.from(String(i)),
+    }));
     const reports = await producer.sendAll(records);
     await producer.disconnect();
     expect(reports).toHaveLength(300);
@@ -66,11 +82,15 @@ describe('Kafka clients', () => {
     await topics.ensure([domainTopic(topic, 1)]);
     const producer = new BusProducer({ connection });
     await producer.connect();
-    await producer.sendAll(Array.from({ length: 10 }, (_, i) => ({ topic, key: 'a', value: Buffer.from(`first-${i}`) })));
+    await producer.sendAll(
+      Array.from({ length: 10 }, (_, i) => ({ topic, key: 'a', value: Buffer.from(`first-${i}`) })),
+    );
     const group = uniqueName('g');
     const first = await readN(group, topic, 10);
     expect(first).toHaveLength(10);
-    await producer.sendAll(Array.from({ length: 5 }, (_, i) => ({ topic, key: 'a', value: Buffer.from(`second-${i}`) })));
+    await producer.sendAll(
+      Array.from({ length: 5 }, (_, i) => ({ topic, key: 'a', value: Buffer.from(`second-${i}`) })),
+    );
     await producer.disconnect();
     const second = await readN(group, topic, 5);
     expect(second.map((g) => g.value)).toEqual(['second-0', 'second-1', 'second-2', 'second-3', 'second-4']);

@@ -28,7 +28,10 @@ async function fixture(partitions: number) {
   return { app, source, sink, plan: countingPlan(app, source, sink) };
 }
 
-function startRuntime(plan: ReturnType<typeof countingPlan>, extra: Partial<ConstructorParameters<typeof StreamsRuntime>[0]> = {}) {
+function startRuntime(
+  plan: ReturnType<typeof countingPlan>,
+  extra: Partial<ConstructorParameters<typeof StreamsRuntime>[0]> = {},
+) {
   const runtime = new StreamsRuntime({ connection, plan, commitIntervalMs: 50, ...extra });
   running.push(runtime);
   return runtime;
@@ -41,10 +44,20 @@ describe('StreamsRuntime', () => {
     const b = startRuntime(plan, { instanceId: 'b' });
     await a.start();
     await b.start();
-    await waitFor(() => a.assignment().length + b.assignment().length === 4 && a.assignment().length > 0 && b.assignment().length > 0, 60_000, 'both instances to own partitions');
+    await waitFor(
+      () =>
+        a.assignment().length + b.assignment().length === 4 &&
+        a.assignment().length > 0 &&
+        b.assignment().length > 0,
+      60_000,
+      'both instances to own partitions',
+    );
 
     const keys = ['AAPL', 'MSFT', 'GOOG', 'TSLA', 'NVDA', 'AMZN'];
-    await produceAll(connection, keys.flatMap((k) => [1, 2, 3].map((i) => ({ topic: source, key: k, value: `v${i}` }))));
+    await produceAll(
+      connection,
+      keys.flatMap((k) => [1, 2, 3].map((i) => ({ topic: source, key: k, value: `v${i}` }))),
+    );
     const firstRound = await readTopic(connection, sink, 18);
     expect(firstRound).toHaveLength(18);
     // The sink has the source's partitioning, so this shows b processed (and so owns state of) some keys.
@@ -53,9 +66,15 @@ describe('StreamsRuntime', () => {
 
     await b.stop();
     await waitFor(() => a.assignment().length === 4, 60_000, 'the survivor to own every partition');
-    await produceAll(connection, keys.map((k) => ({ topic: source, key: k, value: 'v4' })));
+    await produceAll(
+      connection,
+      keys.map((k) => ({ topic: source, key: k, value: 'v4' })),
+    );
     const all = await readTopic(connection, sink, 24);
-    const fourth = all.filter((r) => r.value.toString().endsWith(':v4')).map((r) => r.value.toString()).sort();
+    const fourth = all
+      .filter((r) => r.value.toString().endsWith(':v4'))
+      .map((r) => r.value.toString())
+      .sort();
     // Counts continue at 4 for every key, including those whose partitions moved from b to a.
     expect(fourth).toEqual(keys.map((k) => `${k}:4:v4`).sort());
     await a.stop();
@@ -91,9 +110,23 @@ describe('StreamsRuntime', () => {
     // The backlog is in place before the runtime starts, as after an outage.
     await produceAll(
       connection,
-      Array.from({ length: flood }, (_, i) => ({ topic: source, key: `bg-${i % 50}`, value: `bg${i}`, partition: 0, headers: { [HEADERS.priority]: Buffer.from('BACKGROUND') } })),
+      Array.from({ length: flood }, (_, i) => ({
+        topic: source,
+        key: `bg-${i % 50}`,
+        value: `bg${i}`,
+        partition: 0,
+        headers: { [HEADERS.priority]: Buffer.from('BACKGROUND') },
+      })),
     );
-    await produceAll(connection, [{ topic: source, key: 'acct-1', value: 'breach', partition: 1, headers: { [HEADERS.priority]: Buffer.from('CRITICAL') } }]);
+    await produceAll(connection, [
+      {
+        topic: source,
+        key: 'acct-1',
+        value: 'breach',
+        partition: 1,
+        headers: { [HEADERS.priority]: Buffer.from('CRITICAL') },
+      },
+    ]);
     const runtime = startRuntime(plan, {
       onRecordDone: (lane) => {
         order.push(lane);
