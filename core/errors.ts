@@ -40,6 +40,7 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'BAD_REQUEST',
   'RESUME_GAP',
+  'SESSION_REVOKED',
 ] as const;
 
 /** Union of every error code. */

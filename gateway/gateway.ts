@@ -1,0 +1,164 @@
+// `createGateway(config, deps)`: the composition root of one gateway instance. It validates the
+// configuration, builds every part (verifiers, policy, limits, Redis links, Socket.IO server with
+// the sharded adapter, lane consumer, replay reader) and wires them; no part is a singleton and
+// no address is hard-coded. Instances of one deployment share a Kafka consumer group and Redis.
+
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { createApiKeyVerifier } from './auth/apiKeys.js';
+import { handshakeGate } from './auth/handshake.js';
+import { createTokenVerifier } from './auth/tokenVerifier.js';
+import { createChannelPolicy } from './authz/policy.js';
+import { createChannelRouter, type RouteRule } from './channels/routing.js';
+import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
+import { onConnection, requireResumeEverywhere } from './connection.js';
+import type { GatewayContext, GatewayServer } from './context.js';
+import type { EventDecoder } from './decoder.js';
+import { Fanout } from './delivery/fanout.js';
+import { LaneConsumer, type TopicPartition } from './delivery/laneConsumer.js';
+import { revokeLocalSessions } from './handlers/sessionHandlers.js';
+import { ConnectionRegistry } from './limits/connectionRegistry.js';
+import { EventRateLimiter } from './limits/eventRateLimiter.js';
+import { GatewayMetrics } from './metrics.js';
+import { createRedisLinks } from './redisLinks.js';
+import { KafkaReader } from './replay/kafkaReader.js';
+import { ResumeService } from './replay/resumeService.js';
+import { createListener, createSocketServer } from './server.js';
+
+export interface GatewayDependencies {
+  /** Decodes lane-topic values: the Avro generic decoder of `schemas/` in production. */
+  decoder: EventDecoder;
+  /** @default a silent logger */
+  logger?: Logger;
+}
+
+export interface Gateway {
+  readonly io: GatewayServer;
+  readonly config: GatewayConfig;
+  readonly instanceId: string;
+  readonly metrics: GatewayMetrics;
+  /** Starts listening and consuming the lanes; resolves with the bound address. */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Lane partitions this instance consumes now (the group splits them between instances). */
+  lanePartitions(): TopicPartition[];
+  /** Leaves the consumer group (committing what was fanned out), closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const gateway = await createGateway(
+ *   { connection: connectionConfigFromEnv(), auth: { jwt: { jwksUrl, issuer, audience } } },
+ *   { decoder: createGenericAvroDecoder(registry) },
+ * );
+ * const { url } = await gateway.listen();
+ */
+export async function createGateway(input: GatewayConfigInput, deps: GatewayDependencies): Promise<Gateway> {
+  const config = parseGatewayConfig(input);
+  const instanceId = config.instanceId ?? `gw-${randomBytes(4).toString('hex')}`;
+  const logger = (deps.logger ?? silentLogger()).child({ gateway: instanceId });
+  const metrics = new GatewayMetrics();
+  const clientId = `${config.connection.kafka.clientId}-${instanceId}`;
+  const tokens = config.auth.jwt ? await createTokenVerifier(config.auth.jwt) : undefined;
+  const router = createChannelRouter(config.channels.routes as Record<string, RouteRule[]>);
+  const redis = await createRedisLinks(config.connection.redis.url, instanceId, logger);
+  const reader = new KafkaReader(
+    config.connection,
+    `${clientId}-replay`,
+    `${config.lanes.groupId}-replay-${instanceId}`,
+    logger,
+  );
+  const registry = new ConnectionRegistry(
+    redis.pub,
+    { ...config.connections, keyPrefix: config.redis.keyPrefix, instanceId },
+    logger,
+  );
+  const http = createListener(config.server);
+  const io = createSocketServer(http, config, redis);
+
+  const ctx: GatewayContext = {
+    config,
+    instanceId,
+    io,
+    logger,
+    metrics,
+    tokens,
+    apiKeys: createApiKeyVerifier(config.auth.apiKeys),
+    policy: createChannelPolicy(config.authorization),
+    router,
+    limiter: new EventRateLimiter(redis.pub, config.redis.keyPrefix, config.rateLimits, logger),
+    registry,
+    resume: new ResumeService({
+      reader,
+      decoder: deps.decoder,
+      router,
+      metrics,
+      logger,
+      laneTopics: config.lanes.topics,
+      ...config.replay,
+    }),
+    subscriptionsSettled: () => settled(redis.sub.ping()),
+  };
+  io.use(handshakeGate(ctx));
+  io.on('connection', (socket) => onConnection(socket, ctx));
+  io.on('sessions:revoke', (userId, reason) => void revokeLocalSessions(io, userId, reason));
+
+  const fanout = new Fanout({ io, decoder: deps.decoder, router, metrics, logger });
+  const consumer = new LaneConsumer({
+    connection: config.connection,
+    lanes: config.lanes,
+    clientId: `${clientId}-lanes`,
+    logger,
+    onBatch: (records) => fanout.deliver(records),
+    onRevoke: (tps) => fanout.chains.forget(tps),
+  });
+  redis.onChange((state) => {
+    // While Redis is away nothing consumed could reach other instances: stop consuming instead.
+    consumer.suspend(state === 'down');
+    if (state === 'up') {
+      const n = requireResumeEverywhere(ctx, 'the gateway lost its Redis link: resume to fill any gap');
+      logger.info({ clients: n }, 'asked clients to resume after a Redis outage');
+    }
+  });
+
+  let listening = false;
+  return {
+    io,
+    config,
+    instanceId,
+    metrics,
+    async listen() {
+      await reader.connect();
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.server.port, config.server.host, () => resolve());
+      });
+      listening = true;
+      registry.startRefreshing();
+      await consumer.start();
+      const port = (http.address() as AddressInfo).port;
+      const host =
+        config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+      return { port, url: `${config.server.tls ? 'https' : 'http'}://${host}:${port}` };
+    },
+    lanePartitions: () => consumer.assignment(),
+    async close() {
+      await consumer.stop();
+      registry.stop();
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        if (!listening) resolve();
+      });
+      await reader.close();
+      await redis.close();
+    },
+  };
+}
+
+/** Waits for `p`, but never longer than 2 s: a Redis outage must not hang a subscription. */
+async function settled(p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,225 @@
+// Loss-free resume: a client sends its cursor per channel, and the gateway replays from Kafka what
+// it missed before live delivery continues, or answers RESUME_GAP (behind retention, further behind
+// than `replay.maxRecords`, or the read timed out). Requests that arrive together are coalesced:
+// one pass over each partition range serves every waiting client, each record decoded once, so a
+// mass reconnect after an instance failure costs one read, not one per client.
+//
+// The caller joins the channel's room before calling `resume`, and the watermarks used as the end
+// of the replay are read after that: anything below them is replayed, anything above them is
+// produced later and arrives live. The SDK drops what it receives both ways.
+
+import type Kafka from 'node-rdkafka';
+import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Priority } from '../../schemas/catalog.js';
+import type { ChannelRouter } from '../channels/routing.js';
+import { type Channel, isConflatable } from '../client/channels.js';
+import { type ChannelCursor, cursorKey, type Delivery, type ResumeResult } from '../client/protocol.js';
+import { decodeEvent, type EventDecoder } from '../decoder.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { KafkaReader, ReadRange } from './kafkaReader.js';
+
+export interface ResumeServiceOptions {
+  reader: KafkaReader;
+  decoder: EventDecoder;
+  router: ChannelRouter;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  laneTopics: Record<Priority, string>;
+  maxRecords: number;
+  timeoutMs: number;
+  chunkSize: number;
+}
+
+/** Where replayed deliveries go: the socket that asked. */
+export interface ReplayTarget {
+  readonly connected: boolean;
+  sendReplay(channel: Channel, deliveries: Delivery[]): void;
+}
+
+interface Pending {
+  target: ReplayTarget;
+  channel: Channel;
+  ranges: Map<string, ReadRange>;
+  end: ChannelCursor;
+  out: Delivery[];
+  latest: Map<string, Delivery> | undefined;
+  prev: Map<string, number>;
+  replayed: number;
+  done: (r: ResumeResult) => void;
+}
+
+export class ResumeService {
+  private queue: Pending[] = [];
+  private running = false;
+  private readonly laneOfTopic = new Map<string, Priority>();
+
+  constructor(private readonly o: ResumeServiceOptions) {
+    for (const [lane, topic] of Object.entries(o.laneTopics)) this.laneOfTopic.set(topic, lane as Priority);
+  }
+
+  /** Every lane partition that can carry `channel`, with its current end, read after `notBefore`. */
+  async endCursor(channel: string, notBefore: number): Promise<ChannelCursor> {
+    const cursor: ChannelCursor = {};
+    for (const lane of this.o.router.lanesOf(channel)) {
+      const topic = this.o.laneTopics[lane];
+      for (const partition of await this.o.reader.partitions(topic)) {
+        cursor[cursorKey(topic, partition)] = (
+          await this.o.reader.watermarks(topic, partition, notBefore)
+        ).high;
+      }
+    }
+    return cursor;
+  }
+
+  /** Replays `channel` from `cursor` to `target`; resolves once every replayed delivery was sent. */
+  async resume(
+    target: ReplayTarget,
+    channel: Channel,
+    cursor: ChannelCursor,
+    joinedAt: number,
+  ): Promise<ResumeResult> {
+    const ranges = new Map<string, ReadRange>();
+    const end: ChannelCursor = {};
+    let behind = 0;
+    try {
+      for (const lane of this.o.router.lanesOf(channel)) {
+        const topic = this.o.laneTopics[lane];
+        for (const partition of await this.o.reader.partitions(topic)) {
+          const key = cursorKey(topic, partition);
+          const { low, high } = await this.o.reader.watermarks(topic, partition, joinedAt);
+          end[key] = high;
+          // A partition missing from the cursor appeared after the client subscribed: read it all.
+          const from = cursor[key] ?? low;
+          if (from < low)
+            return this.gap(channel, end, `records of ${key} before offset ${low} are past retention`);
+          if (from > high)
+            return this.gap(channel, end, `cursor ${key}@${from} is beyond the end of the log (${high})`);
+          behind += high - from;
+          if (high > from) ranges.set(key, { topic, partition, from, to: high });
+        }
+      }
+    } catch (err) {
+      return this.gap(channel, end, `replay unavailable: ${errorMessage(err)}`);
+    }
+    if (behind > this.o.maxRecords) {
+      return this.gap(
+        channel,
+        end,
+        `${behind} records behind, more than replay.maxRecords (${this.o.maxRecords})`,
+      );
+    }
+    this.o.metrics.replays++;
+    if (ranges.size === 0) return { channel, ok: true, replayed: 0, cursor: end };
+    return new Promise((done) => {
+      this.queue.push({
+        target,
+        channel,
+        ranges,
+        end,
+        out: [],
+        latest: isConflatable(channel) ? new Map() : undefined,
+        prev: new Map(),
+        replayed: 0,
+        done,
+      });
+      void this.drain();
+    });
+  }
+
+  private gap(channel: string, end: ChannelCursor, reason: string): ResumeResult {
+    this.o.metrics.resumeGaps++;
+    return { channel, ok: false, code: 'RESUME_GAP', reason, cursor: end };
+  }
+
+  /** Runs coalesced passes until no request waits. */
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.pass(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async pass(batch: Pending[]): Promise<void> {
+    const union = new Map<string, ReadRange>();
+    const byChannel = new Map<string, Pending[]>();
+    for (const p of batch) {
+      byChannel.set(p.channel, [...(byChannel.get(p.channel) ?? []), p]);
+      for (const [key, r] of p.ranges) {
+        const u = union.get(key);
+        union.set(key, u ? { ...u, from: Math.min(u.from, r.from), to: Math.max(u.to, r.to) } : { ...r });
+      }
+    }
+    try {
+      await this.o.reader.read([...union.values()], Date.now() + this.o.timeoutMs, (messages) =>
+        this.route(messages, byChannel),
+      );
+    } catch (err) {
+      this.o.logger.warn({ err, requests: batch.length }, 'replay failed');
+      for (const p of batch) p.done(this.gap(p.channel, p.end, `replay failed: ${errorMessage(err)}`));
+      return;
+    }
+    for (const p of batch) {
+      if (p.latest) p.out.push(...p.latest.values());
+      this.flush(p);
+      this.o.metrics.replayedRecords += p.replayed;
+      p.done({ channel: p.channel, ok: true, replayed: p.replayed, cursor: p.end });
+    }
+  }
+
+  private async route(messages: Kafka.Message[], byChannel: Map<string, Pending[]>): Promise<void> {
+    for (const m of messages) {
+      if (!m.value) continue;
+      let event: Awaited<ReturnType<typeof decodeEvent>>;
+      try {
+        event = await decodeEvent(this.o.decoder, m.value, {
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+        });
+      } catch {
+        continue; // counted by the live fan-out when it met the same record
+      }
+      const channel = this.o.router.channelOf(event);
+      const waiting = channel ? byChannel.get(channel) : undefined;
+      if (!channel || !waiting) continue;
+      const key = cursorKey(m.topic, m.partition);
+      const priority = this.laneOfTopic.get(m.topic) ?? event.header.priority;
+      for (const p of waiting) {
+        const range = p.ranges.get(key);
+        if (!range || m.offset < range.from || m.offset >= range.to || !p.target.connected) continue;
+        const d: Delivery = {
+          channel,
+          type: event.header.eventType,
+          priority,
+          position: { topic: m.topic, partition: m.partition, offset: m.offset },
+          prev: p.prev.get(key) ?? -1,
+          event,
+        };
+        p.prev.set(key, m.offset);
+        p.replayed++;
+        if (p.latest) {
+          // Market data: only the latest of each event type matters to a client catching up.
+          p.latest.delete(d.type);
+          p.latest.set(d.type, d);
+        } else {
+          p.out.push(d);
+          if (p.out.length >= this.o.chunkSize) this.flush(p);
+        }
+      }
+    }
+  }
+
+  private flush(p: Pending): void {
+    if (p.out.length === 0) return;
+    if (p.target.connected) p.target.sendReplay(p.channel, p.out);
+    p.out = [];
+  }
+}

@@ -1,0 +1,68 @@
+// The HTTP(S) listener and the Socket.IO server on it: transports, heartbeats, payload cap and the
+// sharded Redis adapter. With a certificate configured the listener speaks TLS 1.3 only, so a
+// client offering TLS 1.2 or older fails the handshake.
+
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { Server } from 'socket.io';
+import type { GatewayConfig } from './config.js';
+import type { GatewayServer } from './context.js';
+import type { RedisLinks } from './redisLinks.js';
+
+/** PEM text as is; anything else is a file path read once at start-up. */
+export function pemOrFile(value: string): string {
+  return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
+}
+
+/** Requests that are not Socket.IO's: a liveness answer, otherwise 404. */
+function plainHttp(req: IncomingMessage, res: ServerResponse): void {
+  if (req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    return;
+  }
+  res.writeHead(404).end();
+}
+
+export function createListener(server: GatewayConfig['server']): HttpServer {
+  if (!server.tls) return createHttpServer(plainHttp);
+  return createHttpsServer(
+    {
+      cert: pemOrFile(server.tls.cert),
+      key: pemOrFile(server.tls.key),
+      ...(server.tls.ca ? { ca: pemOrFile(server.tls.ca) } : {}),
+      minVersion: 'TLSv1.3',
+    },
+    plainHttp,
+  );
+}
+
+export function createSocketServer(
+  http: HttpServer,
+  config: GatewayConfig,
+  redis: RedisLinks,
+): GatewayServer {
+  const s = config.server;
+  return new Server(http, {
+    path: s.path,
+    transports: s.transports,
+    // Upgrades only make sense when polling is on; behind sticky sessions (see README).
+    allowUpgrades: s.transports.length > 1,
+    pingInterval: s.pingIntervalMs,
+    pingTimeout: s.pingTimeoutMs,
+    maxHttpBufferSize: s.maxHttpBufferSize,
+    serveClient: false,
+    ...(s.corsOrigins ? { cors: { origin: s.corsOrigins, credentials: true } } : {}),
+    adapter: createShardedAdapter(redis.pub, redis.sub, {
+      channelPrefix: config.redis.channelPrefix,
+      // One Redis channel per public room: an instance only hears rooms it has members in.
+      subscriptionMode: 'dynamic',
+    }),
+  });
+}
