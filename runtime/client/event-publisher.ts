@@ -47,12 +47,14 @@ export interface EventPublisherOptions {
   source: string;
   /** Share a producer (e.g. the runtime's); otherwise the publisher owns one. */
   producer?: BusProducer;
+  /** Topic per family, overriding the catalog's domain topics (tests, tenants). */
+  topics?: Partial<Record<EventFamily, string>>;
 }
 
 export class EventPublisher {
   private readonly producer: BusProducer;
   private readonly ownsProducer: boolean;
-  private readonly serdes = new Map<EventFamily, Promise<AvroSerde<unknown>>>();
+  private readonly serdes = new Map<string, Promise<AvroSerde<unknown>>>();
   private connected?: Promise<void>;
 
   constructor(private readonly options: EventPublisherOptions) {
@@ -83,8 +85,8 @@ export class EventPublisher {
       header.causationId = options.causedBy.header.eventId;
     } else if (!header.correlationId) header.correlationId = header.eventId;
     const value = { ...event, header };
-    const topic = options.topic ?? CATALOG[family].topic;
-    const serde = await this.serdeOf(family);
+    const topic = options.topic ?? this.options.topics?.[family] ?? CATALOG[family].topic;
+    const serde = await this.serdeOf(family, topic);
     const keyValue = (header as unknown as Record<string, unknown>)[CATALOG[family].keyField];
     if (typeof keyValue !== 'string' || keyValue.length === 0) {
       throw new SerdeError(
@@ -106,12 +108,12 @@ export class EventPublisher {
     return this.producer.send({ topic, key: Buffer.from(keyValue), value: bytes, headers });
   }
 
-  private serdeOf(family: EventFamily): Promise<AvroSerde<unknown>> {
-    let serde = this.serdes.get(family);
+  private serdeOf(family: EventFamily, topic: string): Promise<AvroSerde<unknown>> {
+    let serde = this.serdes.get(topic);
     if (!serde) {
-      serde = familySerde(this.options.registry, family) as Promise<AvroSerde<unknown>>;
-      serde.catch(() => this.serdes.delete(family));
-      this.serdes.set(family, serde);
+      serde = familySerde(this.options.registry, family, { topic }) as Promise<AvroSerde<unknown>>;
+      serde.catch(() => this.serdes.delete(topic));
+      this.serdes.set(topic, serde);
     }
     return serde;
   }

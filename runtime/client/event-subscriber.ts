@@ -40,6 +40,8 @@ export interface EventSubscriberOptions {
   registry: SchemaRegistry;
   /** Consumer group: instances with the same group share the work. */
   groupId: string;
+  /** Topic per family, overriding the catalog's domain topics. */
+  topics?: Partial<Record<EventFamily, string>>;
   logger?: Logger;
   /** Called when the handler (or decoding) failed and the subscription stopped. */
   onFailed?: (e: unknown) => void;
@@ -73,8 +75,11 @@ export async function subscribe<E extends EventLike = EventLike>(
   const types = admittedTypes(filter as SubscriptionFilter);
   const families = [...new Set([...types].map(familyOf))];
   const serdes = new Map<string, AvroSerde<unknown>>();
-  for (const family of families)
-    serdes.set(CATALOG[family].topic, (await familySerde(options.registry, family)) as AvroSerde<unknown>);
+  const topicOf = (family: EventFamily) => options.topics?.[family] ?? CATALOG[family].topic;
+  for (const family of families) {
+    const topic = topicOf(family);
+    serdes.set(topic, (await familySerde(options.registry, family, { topic })) as AvroSerde<unknown>);
+  }
   let failed: unknown;
   const onFailed = options.onFailed;
   let markReady!: () => void;
@@ -82,7 +87,7 @@ export async function subscribe<E extends EventLike = EventLike>(
   const consumer: BusConsumer = new BusConsumer({
     connection: options.connection,
     groupId: options.groupId,
-    topics: families.map((f) => CATALOG[f].topic),
+    topics: families.map(topicOf),
     logger: options.logger,
     onAssign: () => markReady(),
     onBatch: async (messages) => {
