@@ -104,4 +104,30 @@ describe('crash recovery', () => {
       );
     }
   });
+
+  it('SIGTERM drains and commits within the bound: a restarted at-least-once instance repeats nothing', async () => {
+    const APP = uniqueName('graceful');
+    const SOURCE = uniqueName('in');
+    const SINK = uniqueName('out');
+    cleanup.push(SOURCE, SINK, `${APP}-counts-changelog`, `${APP}-dlq`);
+    await topicManager.ensure([domainTopic(SOURCE, 3), domainTopic(SINK, 3)]);
+    const env = { APP, SOURCE, SINK, GUARANTEE: 'at_least_once' };
+    const N = 5000;
+    await produceAll(connection, Array.from({ length: N }, (_, i) => ({ topic: SOURCE, key: `k${i % KEYS}`, value: `v${i}` })));
+    const first = launch(env);
+    await readTopic(connection, SINK, N, { timeoutMs: 60_000 });
+    const stoppedAt = Date.now();
+    first.kill('SIGTERM');
+    const code = await new Promise((r) => first.once('exit', r));
+    expect(code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+
+    await produceAll(connection, [{ topic: SOURCE, key: 'k0', value: 'after-restart' }]);
+    const second = launch(env);
+    const out = await readTopic(connection, SINK, N + 1, { timeoutMs: 60_000, settleMs: 2000 });
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+    expect(out).toHaveLength(N + 1);
+    expect(out.map((r) => r.value.toString())).toContain(`k0:${N / KEYS + 1}:after-restart`);
+  });
 });
