@@ -3,8 +3,10 @@
 // this module adds what the gateway needs around it: fetch an unknown writer schema once and retry,
 // and make the value JSON-safe once per event rather than once per socket.
 
-import { isBusError } from '../core/errors.js';
+import { isBusError, SerdeError } from '../core/errors.js';
 import type { RecordContext } from '../core/record.js';
+import { createGenericAvroDecoder } from '../schemas/generic-decoder.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import type { WireEvent } from './client/protocol.js';
 
 /**
@@ -14,6 +16,27 @@ import type { WireEvent } from './client/protocol.js';
 export interface EventDecoder {
   deserialize(bytes: Buffer, ctx: RecordContext): unknown;
   prepare?(bytes: Buffer): Promise<unknown>;
+}
+
+/**
+ * The production decoder: Confluent-framed Avro of any catalog family, read through the family's
+ * current schema (writer schemas fetched from the registry on first sight). Records of schemas
+ * outside the catalog are refused, so they are counted as undeliverable instead of reaching clients.
+ */
+export function avroEventDecoder(registry: SchemaRegistry): EventDecoder {
+  const generic = createGenericAvroDecoder(registry, { name: 'avro<gateway-lane>' });
+  return {
+    deserialize(bytes, ctx) {
+      const decoded = generic.deserialize(bytes, ctx);
+      if (decoded.family === undefined) {
+        throw new SerdeError('SERDE_DECODE', `schema id ${decoded.schemaId} is not a catalog event family`, {
+          context: { ...ctx, schemaId: decoded.schemaId },
+        });
+      }
+      return decoded.value;
+    },
+    prepare: (bytes) => generic.prepare(bytes),
+  };
 }
 
 /** Decodes one record, preparing (fetching the writer schema) once when the decoder asks for it. */
@@ -76,6 +99,6 @@ export function jsonSafe(value: unknown): unknown {
     if (safe !== v && !out) out = Object.fromEntries(entries.slice(0, i));
     if (out) out[k] = safe;
   }
-  // Class instances (avsc records) become plain objects either way.
-  return out ?? (Object.getPrototypeOf(value) === Object.prototype ? value : Object.fromEntries(entries));
+  // Class instances (avsc records) serialise through their own fields: no copy needed.
+  return out ?? value;
 }

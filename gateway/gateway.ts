@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { HttpSchemaRegistry } from '../schemas/http-registry.js';
 import { createApiKeyVerifier } from './auth/apiKeys.js';
 import { handshakeGate } from './auth/handshake.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
@@ -14,7 +15,7 @@ import { createChannelRouter, type RouteRule } from './channels/routing.js';
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
 import { onConnection, requireResumeEverywhere } from './connection.js';
 import type { GatewayContext, GatewayServer } from './context.js';
-import type { EventDecoder } from './decoder.js';
+import { avroEventDecoder, type EventDecoder } from './decoder.js';
 import { Fanout } from './delivery/fanout.js';
 import { LaneConsumer, type TopicPartition } from './delivery/laneConsumer.js';
 import { revokeLocalSessions } from './handlers/sessionHandlers.js';
@@ -27,8 +28,11 @@ import { ResumeService } from './replay/resumeService.js';
 import { createListener, createSocketServer } from './server.js';
 
 export interface GatewayDependencies {
-  /** Decodes lane-topic values: the Avro generic decoder of `schemas/` in production. */
-  decoder: EventDecoder;
+  /**
+   * Decodes lane-topic values.
+   * @default avroEventDecoder over the configured schema registry
+   */
+  decoder?: EventDecoder;
   /** @default a silent logger */
   logger?: Logger;
 }
@@ -48,14 +52,19 @@ export interface Gateway {
 
 /**
  * @example
- * const gateway = await createGateway(
- *   { connection: connectionConfigFromEnv(), auth: { jwt: { jwksUrl, issuer, audience } } },
- *   { decoder: createGenericAvroDecoder(registry) },
- * );
+ * const gateway = await createGateway({
+ *   connection: { ...connectionConfigFromEnv(), redis: { url: 'redis://redis:6379' } },
+ *   auth: { jwt: { jwksUrl: 'https://idp.example.com/jwks.json', issuer: 'https://idp.example.com', audience: 'gateway' } },
+ * });
  * const { url } = await gateway.listen();
  */
-export async function createGateway(input: GatewayConfigInput, deps: GatewayDependencies): Promise<Gateway> {
+export async function createGateway(
+  input: GatewayConfigInput,
+  deps: GatewayDependencies = {},
+): Promise<Gateway> {
   const config = parseGatewayConfig(input);
+  const decoder =
+    deps.decoder ?? avroEventDecoder(new HttpSchemaRegistry({ url: config.connection.registry.url }));
   const instanceId = config.instanceId ?? `gw-${randomBytes(4).toString('hex')}`;
   const logger = (deps.logger ?? silentLogger()).child({ gateway: instanceId });
   const metrics = new GatewayMetrics();
@@ -91,7 +100,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDepe
     registry,
     resume: new ResumeService({
       reader,
-      decoder: deps.decoder,
+      decoder,
       router,
       metrics,
       logger,
@@ -104,7 +113,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDepe
   io.on('connection', (socket) => onConnection(socket, ctx));
   io.on('sessions:revoke', (userId, reason) => void revokeLocalSessions(io, userId, reason));
 
-  const fanout = new Fanout({ io, decoder: deps.decoder, router, metrics, logger });
+  const fanout = new Fanout({ io, decoder, router, metrics, logger });
   const consumer = new LaneConsumer({
     connection: config.connection,
     lanes: config.lanes,

@@ -21,6 +21,6 @@ export {
   parseGatewayConfig,
 } from './config.js';
 export type { GatewayServer, GatewaySocket, SocketData } from './context.js';
-export type { EventDecoder } from './decoder.js';
+export { avroEventDecoder, type EventDecoder } from './decoder.js';
 export { createGateway, type Gateway, type GatewayDependencies } from './gateway.js';
 export { GatewayMetrics, type GatewayMetricsSnapshot } from './metrics.js';
