@@ -1,0 +1,213 @@
+// An in-process Kafka stand-in for unit tests and the zero-setup demo: topics with partitions and
+// offsets (keys placed by the Java-compatible murmur2 partitioner), append and fetch, committed
+// offsets per consumer group, and consumers that subscribe, poll and get told about new records.
+// Everything is synchronous and in memory; there is no retention or compaction.
+
+import { type Clock, systemClock } from '../../core/clock.js';
+import { KafkaError } from '../../core/errors.js';
+import type { KafkaRecord, OutgoingRecord } from '../../core/record.js';
+import { javaPartition } from '../../topology/partitioner.js';
+import { ConsumerGroup, InProcessConsumer } from './consumerGroup.js';
+
+/** A record as stored: bytes, position, and a broker-wide append sequence (production order). */
+export interface BrokerRecord extends KafkaRecord<Buffer | null, Buffer | null> {
+  readonly sequence: number;
+}
+
+/** Where an appended record landed. */
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface TopicSettings {
+  /** @default the broker's `defaultPartitions` */
+  readonly partitions?: number;
+  /** Kept for inspection (e.g. `cleanup.policy`); not enforced. @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface InProcessBrokerOptions {
+  /** Partitions of topics created without a count. @default 1 */
+  readonly defaultPartitions?: number;
+  /** Create a topic on first produce instead of failing. @default true */
+  readonly autoCreateTopics?: boolean;
+  /** Timestamps of records produced without one. @default the system clock */
+  readonly clock?: Clock;
+}
+
+interface Topic {
+  readonly name: string;
+  readonly partitions: BrokerRecord[][];
+  readonly config: Readonly<Record<string, string>>;
+  nextRoundRobin: number;
+}
+
+/**
+ * The broker.
+ *
+ * @example
+ * const broker = new InProcessBroker({ defaultPartitions: 3 });
+ * broker.createTopic('tm.orders', { partitions: 6 });
+ * broker.produce({ topic: 'tm.orders', key: Buffer.from('AAPL'), value: bytes });
+ * const consumer = broker.consumer('tm-risk');
+ * consumer.subscribe(['tm.orders']);
+ * for (const record of consumer.poll()) handle(record);
+ * consumer.commit();
+ */
+export class InProcessBroker {
+  private readonly topics = new Map<string, Topic>();
+  private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly committedOffsets = new Map<string, number>();
+  private readonly appendListeners = new Set<(record: BrokerRecord) => void>();
+  private readonly defaultPartitions: number;
+  private readonly autoCreate: boolean;
+  private readonly clock: Clock;
+  private sequence = 0;
+
+  constructor(options: InProcessBrokerOptions = {}) {
+    this.defaultPartitions = options.defaultPartitions ?? 1;
+    this.autoCreate = options.autoCreateTopics ?? true;
+    this.clock = options.clock ?? systemClock();
+  }
+
+  /** Creates a topic; creating it again with the same partition count is a no-op. */
+  createTopic(name: string, settings: TopicSettings = {}): void {
+    const partitions = settings.partitions ?? this.defaultPartitions;
+    if (!Number.isInteger(partitions) || partitions <= 0) {
+      throw new KafkaError(
+        'KAFKA_ADMIN',
+        `topic '${name}' needs a positive partition count, got ${partitions}`,
+        {
+          context: { topic: name },
+        },
+      );
+    }
+    const existing = this.topics.get(name);
+    if (existing) {
+      if (existing.partitions.length === partitions) return;
+      throw new KafkaError(
+        'TOPIC_CONFLICT',
+        `topic '${name}' exists with ${existing.partitions.length} partitions, not ${partitions}`,
+        { context: { topic: name } },
+      );
+    }
+    this.topics.set(name, {
+      name,
+      partitions: Array.from({ length: partitions }, () => []),
+      config: settings.config ?? {},
+      nextRoundRobin: 0,
+    });
+    for (const group of this.groups.values()) group.rebalance();
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  /** Names of every topic, sorted. */
+  topicNames(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  partitionCount(topic: string): number {
+    return this.topic(topic).partitions.length;
+  }
+
+  topicConfig(topic: string): Readonly<Record<string, string>> {
+    return this.topic(topic).config;
+  }
+
+  /**
+   * Appends a record. Without an explicit partition, a keyed record goes to
+   * `javaPartition(key, partitions)` and a keyless one round-robin.
+   */
+  produce(record: OutgoingRecord<Buffer | null, Buffer | null>): RecordPosition {
+    if (!this.topics.has(record.topic)) {
+      if (!this.autoCreate) {
+        throw new KafkaError('KAFKA_PRODUCE', `unknown topic '${record.topic}'`, {
+          context: { topic: record.topic },
+        });
+      }
+      this.createTopic(record.topic);
+    }
+    const topic = this.topic(record.topic);
+    const count = topic.partitions.length;
+    let partition = record.partition;
+    if (partition === undefined) {
+      partition = record.key ? javaPartition(record.key, count) : topic.nextRoundRobin++ % count;
+    } else if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+      throw new KafkaError('KAFKA_PRODUCE', `topic '${record.topic}' has no partition ${partition}`, {
+        context: { topic: record.topic, partition },
+      });
+    }
+    const log = topic.partitions[partition] as BrokerRecord[];
+    const stored: BrokerRecord = {
+      topic: record.topic,
+      partition,
+      offset: log.length,
+      key: record.key,
+      value: record.value,
+      timestamp: record.timestamp ?? this.clock.now(),
+      headers: record.headers ?? {},
+      sequence: this.sequence++,
+    };
+    log.push(stored);
+    for (const listener of this.appendListeners) listener(stored);
+    return { topic: record.topic, partition, offset: stored.offset };
+  }
+
+  /** Records of one partition from `offset` on (at most `max`). */
+  fetch(topic: string, partition: number, offset: number, max = Number.POSITIVE_INFINITY): BrokerRecord[] {
+    return this.log(topic, partition).slice(offset, offset + max);
+  }
+
+  /** The offset the next record of the partition will get. */
+  endOffset(topic: string, partition: number): number {
+    return this.log(topic, partition).length;
+  }
+
+  /** Calls `listener` after every append; returns an unsubscribe function. */
+  onAppend(listener: (record: BrokerRecord) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** Commits `offset` (the next offset to read) for a group. */
+  commit(groupId: string, topic: string, partition: number, offset: number): void {
+    this.committedOffsets.set(`${groupId}\u0000${topic}\u0000${partition}`, offset);
+  }
+
+  /** The group's committed offset, if any. */
+  committed(groupId: string, topic: string, partition: number): number | undefined {
+    return this.committedOffsets.get(`${groupId}\u0000${topic}\u0000${partition}`);
+  }
+
+  /** A new member of consumer group `groupId`. */
+  consumer(groupId: string): InProcessConsumer {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = new ConsumerGroup(groupId, this);
+      this.groups.set(groupId, group);
+    }
+    return new InProcessConsumer(group, this);
+  }
+
+  private log(topic: string, partition: number): BrokerRecord[] {
+    const log = this.topic(topic).partitions[partition];
+    if (!log) {
+      throw new KafkaError('KAFKA_CONSUME', `topic '${topic}' has no partition ${partition}`, {
+        context: { topic, partition },
+      });
+    }
+    return log;
+  }
+
+  private topic(name: string): Topic {
+    const topic = this.topics.get(name);
+    if (!topic)
+      throw new KafkaError('KAFKA_CONSUME', `unknown topic '${name}'`, { context: { topic: name } });
+    return topic;
+  }
+}
