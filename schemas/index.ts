@@ -3,10 +3,10 @@
 // Everything not exported here is internal and may change without notice.
 
 export { type AvroSchemaJson, type AvroSchemaObject, avroTypeOf, canonicalSchema } from './avro-type.js';
-/** The event catalog: families, event types, priorities, partition keys, domain and lane topics. */
-export * from './catalog.js';
 // The catalog's Priority and the Avro enum's generated Priority are the same union (tested); name the catalog one.
 export type { Priority } from './catalog.js';
+/** The event catalog: families, event types, priorities, partition keys, domain and lane topics. */
+export * from './catalog.js';
 export { type SchemasCommandOptions, schemasCommand } from './cli.js';
 export { checkSchemaCompatibility, explainIncompatibility } from './compatibility.js';
 

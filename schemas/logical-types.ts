@@ -44,12 +44,16 @@ export class DecimalType extends avro.types.LogicalType {
     return encodeDecimal(value as string, this.scale);
   }
 
-  protected override _resolve(writer: avro.Type): ((bytes: Buffer) => string | undefined) | undefined {
-    // Same scale: the unscaled integer means the same number. Plain bytes: trust the writer.
-    if (writer instanceof DecimalType && writer.scale === this.scale && writer.precision <= this.precision) {
-      return (bytes) => this._fromValue(bytes);
+  // avsc hands the resolver what the *writer* type read: a decimal writer already produced the
+  // canonical string, a plain bytes writer produced raw bytes.
+  protected override _resolve(writer: avro.Type): ((value: never) => string | undefined) | undefined {
+    if (writer instanceof DecimalType) {
+      // Same scale: the unscaled integer means the same number.
+      return writer.scale === this.scale && writer.precision <= this.precision
+        ? (value: string) => value
+        : undefined;
     }
-    if (writer.typeName === 'bytes') return (bytes) => this._fromValue(bytes);
+    if (writer.typeName === 'bytes') return (bytes: Buffer) => this._fromValue(bytes);
     return undefined;
   }
 
@@ -72,7 +76,8 @@ export class UuidType extends avro.types.LogicalType {
   }
 
   protected override _resolve(writer: avro.Type): ((value: string) => string | undefined) | undefined {
-    if (writer instanceof UuidType || writer.typeName === 'string') return (value) => this._fromValue(value);
+    if (writer instanceof UuidType) return (value) => value; // already checked by the writer type
+    if (writer.typeName === 'string') return (value) => this._fromValue(value);
     return undefined;
   }
 }
