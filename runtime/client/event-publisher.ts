@@ -9,6 +9,7 @@
 //   cause's `eventId`, whatever the caller put there;
 // - `priority` always comes from the catalog for the event type.
 
+import type { Tracer } from '@opentelemetry/api';
 import type { ConnectionConfig } from '../../core/config.js';
 import { SerdeError } from '../../core/errors.js';
 import { HEADERS } from '../../core/headers.js';
@@ -16,6 +17,7 @@ import type { RecordHeaders } from '../../core/record.js';
 import { CATALOG, type EventFamily, type EventType, familyOf, priorityOf } from '../../schemas/catalog.js';
 import { type AvroSerde, familySerde, type SchemaRegistry } from '../../schemas/index.js';
 import { type DeliveryReport, BusProducer } from '../kafka/producer.js';
+import { injectContext, startSendSpan } from '../observability/tracing.js';
 
 /** The header fields every catalog event carries (the family's key field besides). */
 export interface EventHeaderLike {
@@ -49,6 +51,8 @@ export interface EventPublisherOptions {
   producer?: BusProducer;
   /** Topic per family, overriding the catalog's domain topics (tests, tenants). */
   topics?: Partial<Record<EventFamily, string>>;
+  /** Starts a PRODUCER span per publish and writes its `traceparent` header. Off when absent. */
+  tracer?: Tracer;
 }
 
 export class EventPublisher {
@@ -105,7 +109,25 @@ export class EventPublisher {
       ...(header.causationId ? { [HEADERS.causationId]: Buffer.from(header.causationId) } : {}),
       ...options.headers,
     };
-    return this.producer.send({ topic, key: Buffer.from(keyValue), value: bytes, headers });
+    if (!this.options.tracer)
+      return this.producer.send({ topic, key: Buffer.from(keyValue), value: bytes, headers });
+    const { span, ctx } = startSendSpan(this.options.tracer, { topic, key: keyValue });
+    span.setAttribute('messaging.message.id', header.eventId);
+    span.setAttribute('tm.event_type', type);
+    span.setAttribute('tm.correlation_id', header.correlationId);
+    injectContext(ctx, headers);
+    try {
+      const report = await this.producer.send({ topic, key: Buffer.from(keyValue), value: bytes, headers });
+      span.setAttribute('messaging.destination.partition.id', String(report.partition));
+      span.setAttribute('messaging.kafka.offset', report.offset);
+      return report;
+    } catch (e) {
+      span.recordException(e as Error);
+      span.setStatus({ code: 2 });
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   private serdeOf(family: EventFamily, topic: string): Promise<AvroSerde<unknown>> {

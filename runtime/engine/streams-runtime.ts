@@ -6,6 +6,7 @@
 // one Kafka transaction per commit interval.
 
 import { performance } from 'node:perf_hooks';
+import type { Span, Tracer } from '@opentelemetry/api';
 import type Kafka from 'node-rdkafka';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { ConnectionConfig } from '../../core/config.js';
@@ -25,6 +26,8 @@ import {
   type PriorityLaneSchedulerOptions,
   type ScheduledItem,
 } from '../lanes/priority-lane-scheduler.js';
+import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
 import { ChangelogRestorer } from './changelog-restorer.js';
 import {
   Decision,
@@ -68,6 +71,14 @@ export interface StreamsRuntimeOptions {
   clock?: Clock;
   logger?: Logger;
   librdkafka?: { consumer?: LibrdkafkaConfig; producer?: LibrdkafkaConfig };
+  /**
+   * Continues W3C traces: a CONSUMER span per record (stage spans nest under it) whose context is
+   * injected into every output's `traceparent`. Off when absent. Sampling follows the tracer
+   * provider (`OTEL_TRACES_SAMPLER`), so a low ratio keeps the throughput target.
+   */
+  tracer?: Tracer;
+  /** Prometheus metrics to update (see `RuntimeMetrics`). */
+  metrics?: RuntimeMetrics;
   /** Per processed record (after its outputs are acknowledged): lane, ms waited+processed, ms since create time. */
   onRecordDone?: (lane: Priority, queueMs: number, endToEndMs: number) => void;
 }
@@ -102,6 +113,7 @@ export class StreamsRuntime {
   private fatal?: unknown;
   private failedListeners: ((e: unknown) => void)[] = [];
   private started = false;
+  private restoring = 0;
   private stopping?: Promise<void>;
   /** Counters for metrics and readiness. */
   readonly stats = { processed: 0, deadLettered: 0, skipped: 0, produced: 0, commits: 0, aborts: 0 };
@@ -150,8 +162,19 @@ export class StreamsRuntime {
       isolationLevel: 'read_committed',
       librdkafka: options.librdkafka?.consumer,
       logger: this.log,
-      onAssign: (partitions) => this.tasks.assign(partitions),
-      onRevoke: (partitions) => this.onRevoke(partitions),
+      onAssign: async (partitions) => {
+        this.options.metrics?.rebalances.inc({ group: plan.applicationId });
+        this.restoring++;
+        try {
+          await this.tasks.assign(partitions);
+        } finally {
+          this.restoring--;
+        }
+      },
+      onRevoke: (partitions) => {
+        this.options.metrics?.rebalances.inc({ group: plan.applicationId });
+        return this.onRevoke(partitions);
+      },
       onBatch: (messages) => this.onBatch(messages),
       onError: (e) => this.log.warn({ err: e }, 'consumer error'),
     });
@@ -172,6 +195,7 @@ export class StreamsRuntime {
     if (this.guarantee === 'exactly_once') await this.producer.beginTransaction();
     await this.consumer.connect();
     this.consumer.start();
+    this.options.metrics?.addLagSource(() => this.lag());
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 100);
     this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
   }
@@ -189,6 +213,45 @@ export class StreamsRuntime {
 
   get taskIds(): string[] {
     return this.tasks.taskIds;
+  }
+
+  /** Lag per owned partition from the consumer's cached watermarks (no broker round trip). */
+  lag(): { group: string; topic: string; partition: number; lag: number }[] {
+    const owned = this.consumer.assignment();
+    if (owned.length === 0) return [];
+    let positions: { topic: string; partition: number; offset?: number }[] = [];
+    try {
+      positions = this.consumer.native.position(owned);
+    } catch {
+      return [];
+    }
+    const out: { group: string; topic: string; partition: number; lag: number }[] = [];
+    for (const p of positions) {
+      try {
+        const { highOffset } = this.consumer.native.getWatermarkOffsets(p.topic, p.partition);
+        if (highOffset < 0 || p.offset === undefined || p.offset < 0) continue;
+        out.push({
+          group: this.applicationId,
+          topic: p.topic,
+          partition: p.partition,
+          lag: Math.max(0, highOffset - p.offset),
+        });
+      } catch {
+        // no watermark cached yet for this partition
+      }
+    }
+    return out;
+  }
+
+  /** True once this instance owns partitions and their stores are restored. */
+  get ready(): boolean {
+    return (
+      this.started &&
+      !this.fatal &&
+      !this.stopping &&
+      this.restoring === 0 &&
+      this.consumer.assignment().length > 0
+    );
   }
 
   get rebalances(): number {
@@ -212,6 +275,13 @@ export class StreamsRuntime {
       }
     }
     this.consumer.pause(toPause);
+    const metrics = this.options.metrics;
+    if (metrics) {
+      const perTopic = new Map<string, number>();
+      for (const m of messages) perTopic.set(m.topic, (perTopic.get(m.topic) ?? 0) + 1);
+      for (const [topic, n] of perTopic) metrics.recordsIn.inc({ topic }, n);
+      metrics.queued.set({ group: this.applicationId }, this.scheduler.pending);
+    }
     this.kick();
   }
 
@@ -297,9 +367,20 @@ export class StreamsRuntime {
     const sends: Promise<unknown>[] = [];
     this.current = sends;
     let error: BusError | undefined;
+    let span: Span | undefined;
     try {
       if (isBusError(prepareError)) error = prepareError;
-      else {
+      else if (this.options.tracer) {
+        const traced = startProcessSpan(this.options.tracer, record.headers, {
+          ...record,
+          consumerGroup: this.applicationId,
+        });
+        span = traced.span;
+        const result = withContext(traced.ctx, () => task.process(record));
+        for (const out of result.outputs)
+          sends.push(this.send({ ...out, headers: injectContext(traced.ctx, { ...out.headers }) }));
+        error = result.error;
+      } else {
         const result = task.process(record);
         for (const out of result.outputs) sends.push(this.send(out));
         error = result.error;
@@ -322,18 +403,29 @@ export class StreamsRuntime {
       if (decision === Decision.FAIL) return this.fail(error);
       if (decision === Decision.DEAD_LETTER) {
         this.stats.deadLettered++;
+        this.options.metrics?.deadLettered.inc({
+          topic: record.topic,
+          stage: failure.stage ?? 'unknown',
+          code: error.code,
+        });
         this.log.warn({ err: error.toJSON() }, 'record dead-lettered');
         sends.push(this.send(deadLetterRecord(this.deadLetterTopic, this.applicationId, failure)));
       } else this.stats.skipped++;
     }
     this.stats.processed++;
+    if (span) {
+      if (error) span.recordException(error);
+      span.setStatus({ code: error ? 2 : 1 });
+    }
     const finish = () => {
+      span?.end();
       const pk = `${record.topic}:${record.partition}`;
       for (const m of item.values) this.tracker.finish(pk, m.offset);
       this.scheduler.release(item);
-      if (this.options.onRecordDone) {
+      if (this.options.onRecordDone || this.options.metrics) {
         const now = this.clock.now();
-        this.options.onRecordDone(item.priority, now - item.enqueuedAt, now - record.timestamp);
+        this.options.onRecordDone?.(item.priority, now - item.enqueuedAt, now - record.timestamp);
+        this.options.metrics?.recordDone(item.priority, now - item.enqueuedAt, now - record.timestamp);
       }
       if (this.scheduler.pending > 0) this.kick();
     };
@@ -354,7 +446,14 @@ export class StreamsRuntime {
   private send(record: OutgoingRecord<Buffer | null, Buffer | null>): Promise<unknown> {
     this.txnDirty = true;
     this.stats.produced++;
-    return this.producer.send(record).catch((e) => {
+    const metrics = this.options.metrics;
+    const sent = this.producer.send(record);
+    if (metrics)
+      void sent.then(
+        () => metrics.recordsOut.inc({ topic: record.topic }),
+        () => undefined,
+      );
+    return sent.catch((e) => {
       const decision = this.handlers.production(e, record);
       if (decision === Decision.FAIL) throw e;
       this.log.warn({ err: e, topic: record.topic }, 'output skipped after production error');
@@ -411,11 +510,13 @@ export class StreamsRuntime {
       if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer.native);
       await this.producer.commitTransaction();
       this.stats.commits++;
+      this.options.metrics?.transactions.inc({ result: 'commit' });
       for (const o of offsets) this.tracker.markCommitted(`${o.topic}:${o.partition}`, o.offset);
       this.txnDirty = false;
       await this.producer.beginTransaction();
     } catch (e) {
       this.stats.aborts++;
+      this.options.metrics?.transactions.inc({ result: 'abort' });
       await this.producer.abortTransaction().catch(() => undefined);
       // Stores now hold writes whose changelog records were aborted: stop; a restart restores them.
       this.fail(e);
