@@ -1,7 +1,7 @@
 // Options of the DSL calls. Every stage can be named; calls that change a key or value type can
 // take the serde of the new type; stateful calls can name their store.
 
-import type { Serde } from '../../core/record.js';
+import type { RecordContext, Serde } from '../../core/record.js';
 import type { EmitStrategy } from '../../processors/windows.js';
 import type { PartitionerName } from '../partitioner.js';
 
@@ -39,12 +39,24 @@ export interface TableOptions<K, V> extends Consumed<K, V> {
   readonly store?: string;
 }
 
+/**
+ * The half of a serde a sink needs. A serde of a wider type fits (a lane topic's serde of every
+ * event writes a stream of order events).
+ */
+export interface SinkSerde<T> {
+  readonly name: string;
+  serialize(value: T, ctx: RecordContext): Buffer;
+}
+
 /** Serdes of a sink. */
 export interface Produced<K, V> extends Named {
   /** @default the stream's key serde */
-  readonly key?: Serde<K>;
-  /** @default the stream's value serde */
-  readonly value?: Serde<V>;
+  readonly key?: SinkSerde<K>;
+  /**
+   * @default the stream's value serde
+   * @example { value: await createEventSerde(registry, { topic: laneTopic('CRITICAL') }) }
+   */
+  readonly value?: SinkSerde<V>;
 }
 
 /** A stage whose output value type is new. */

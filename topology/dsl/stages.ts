@@ -90,8 +90,8 @@ export function addSink<K, V>(
       : { kind: 'extractor', ...topic };
   state.add(
     new SinkNode(state.nodeId(), name, shape.node, target, {
-      keySerde: anySerde(options?.key ?? shape.keySerde),
-      valueSerde: anySerde(options?.value ?? shape.valueSerde),
+      keySerde: (options?.key ?? shape.keySerde) as Serde<unknown> | undefined,
+      valueSerde: (options?.value ?? shape.valueSerde) as Serde<unknown> | undefined,
       keyChangedAt: shape.keyChangedAt,
       valueChangedAt: shape.valueChangedAt,
       serdeCall,
