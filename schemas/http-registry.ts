@@ -9,7 +9,13 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config.js';
 import { isBusError, SchemaRegistryError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { type BreakerOptions, circuitBreaker, type RetryOptions, retry } from '../core/retry.js';
+import {
+  type BreakerOptions,
+  circuitBreaker,
+  RetriesExhaustedError,
+  type RetryOptions,
+  retry,
+} from '../core/retry.js';
 import { type AvroSchemaJson, canonicalSchema } from './avro-type.js';
 import { checkSchemaCompatibility as checkLocally } from './compatibility.js';
 import {
@@ -264,16 +270,36 @@ export class HttpSchemaRegistry implements SchemaRegistry {
   }
 
   /** One registry call: retried when retriable, through the breaker, failing fast while it is open. */
-  private call<T>(spec: RegistryRequest): Promise<T> {
-    return retry(() => this.throughBreaker<T>(spec), {
-      ...this.retryOptions,
-      isRetriable: (e) => isBusError(e) && e.retriable && e.code !== 'CIRCUIT_OPEN',
-      onRetry: (e, attempt, delayMs) =>
-        this.logger.warn(
-          { err: e, attempt, delayMs, path: spec.path },
-          'schema registry call failed, retrying',
-        ),
-    });
+  private async call<T>(spec: RegistryRequest): Promise<T> {
+    try {
+      return await retry(() => this.throughBreaker<T>(spec), {
+        ...this.retryOptions,
+        isRetriable: (e) => isBusError(e) && e.retriable && e.code !== 'CIRCUIT_OPEN',
+        onRetry: (e, attempt, delayMs) =>
+          this.logger.warn(
+            { err: e, attempt, delayMs, path: spec.path },
+            'schema registry call failed, retrying',
+          ),
+      });
+    } catch (e) {
+      // Keep the registry error (and its retriable flag) rather than retry()'s generic wrapper:
+      // callers branch on SchemaRegistryError codes, and "still down" is still worth retrying later.
+      if (e instanceof RetriesExhaustedError) {
+        const last = e.attempts[e.attempts.length - 1];
+        if (last instanceof SchemaRegistryError) {
+          throw new SchemaRegistryError(
+            last.code,
+            `${last.message.replace(/ \(topic [^)]*\)$/, '')} (gave up after ${e.attempts.length} attempts)`,
+            {
+              retriable: last.retriable,
+              cause: e,
+              context: last.context,
+            },
+          );
+        }
+      }
+      throw e;
+    }
   }
 
   private async throughBreaker<T>(spec: RegistryRequest): Promise<T> {

@@ -120,7 +120,10 @@ describe('catalog ↔ Avro schemas', () => {
   it('types every price, quantity and amount as an exact decimal, never float or double', () => {
     const floats: string[] = [];
     const visit = (schema: unknown, path: string): void => {
-      if (Array.isArray(schema)) return schema.forEach((s) => visit(s, path));
+      if (Array.isArray(schema)) {
+        for (const branch of schema) visit(branch, path);
+        return;
+      }
       if (!schema || typeof schema !== 'object') return;
       const s = schema as { type?: unknown; fields?: Field[]; items?: unknown; values?: unknown };
       for (const f of s.fields ?? []) {

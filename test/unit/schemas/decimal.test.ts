@@ -1,0 +1,75 @@
+// Exact decimals: the Avro `decimal` encoding (two's-complement big-endian unscaled integer, as
+// Java's BigInteger.toByteArray writes it) and the canonical strings user code sees.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decimalProblem,
+  decodeDecimal,
+  encodeDecimal,
+  fromTwosComplement,
+  toDecimal,
+  twosComplementBytes,
+} from '../../../schemas/decimal.js';
+
+describe('decimal', () => {
+  it('encodes integers like Java BigInteger.toByteArray', () => {
+    const vectors: Array<[bigint, string]> = [
+      [0n, '00'],
+      [1n, '01'],
+      [127n, '7f'],
+      [128n, '0080'],
+      [255n, '00ff'],
+      [256n, '0100'],
+      [-1n, 'ff'],
+      [-128n, '80'],
+      [-129n, 'ff7f'],
+      [-32768n, '8000'],
+      [-32769n, 'ff7fff'],
+      [18_926_000_000n, '046813d780'], // 189.26 at scale 8
+    ];
+    for (const [n, hex] of vectors) {
+      expect(twosComplementBytes(n).toString('hex'), String(n)).toBe(hex);
+      expect(fromTwosComplement(Buffer.from(hex, 'hex'))).toBe(n);
+    }
+    expect(fromTwosComplement(Buffer.alloc(0))).toBe(0n);
+  });
+
+  it('round-trips any unscaled integer at any scale exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 38n), max: 10n ** 38n }),
+        fc.integer({ min: 0, max: 12 }),
+        (unscaled, scale) => {
+          const bytes = twosComplementBytes(unscaled);
+          expect(fromTwosComplement(bytes)).toBe(unscaled);
+          const text = decodeDecimal(bytes, scale);
+          expect(encodeDecimal(text, scale).equals(bytes)).toBe(true);
+          expect(decodeDecimal(encodeDecimal(text, scale), scale)).toBe(text);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('formats canonically with exactly scale fraction digits', () => {
+    expect(decodeDecimal(encodeDecimal('189.25', 8), 8)).toBe('189.25000000');
+    expect(decodeDecimal(encodeDecimal('-0.5', 4), 4)).toBe('-0.5000');
+    expect(decodeDecimal(encodeDecimal('42', 0), 0)).toBe('42');
+    expect(toDecimal(189.25, 8)).toBe('189.25000000');
+    expect(toDecimal(0.1 + 0.2, 4)).toBe('0.3000');
+    expect(toDecimal(5n, 2)).toBe('5.00');
+    expect(() => toDecimal('1.234', 2)).toThrow(RangeError);
+    expect(() => toDecimal(Number.NaN, 2)).toThrow(RangeError);
+  });
+
+  it('explains why a value does not fit decimal(p, s)', () => {
+    expect(decimalProblem('123.45', 18, 8)).toBeUndefined();
+    expect(decimalProblem('0.00000001', 18, 8)).toBeUndefined();
+    expect(decimalProblem('1234567890.12345678', 18, 8)).toBeUndefined();
+    expect(decimalProblem('12345678901', 18, 8)).toMatch(/11 integer digits but decimal\(18,8\) allows 10/);
+    expect(decimalProblem('1.123456789', 18, 8)).toMatch(/would lose precision/);
+    expect(decimalProblem('1e5', 18, 8)).toMatch(/not a plain decimal/);
+    expect(decimalProblem(1.5, 18, 8)).toMatch(/expected a decimal string, got number/);
+  });
+});
