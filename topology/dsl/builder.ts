@@ -69,7 +69,7 @@ export class TopologyBuilder {
     if (typeof topic !== 'string' || topic.length === 0)
       throw new TopologyError('table(): give a non-empty topic name');
     const state = this.state;
-    const source = this.source([topic], { ...options, name: undefined }, true);
+    const source = this.source([topic], { ...options, name: options.name && `${options.name}-source` }, true);
     const name = state.names.next('TABLE-SOURCE', options.name, 'table');
     const storeName =
       options.store === undefined ? `${name}-store` : validateName(options.store, `store of ${name}`);
