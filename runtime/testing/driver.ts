@@ -171,18 +171,19 @@ export class TopologyTestDriver {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let batch = this.consumer.poll(); batch.length > 0; batch = this.consumer.poll()) {
-        for (const record of batch) {
-          const task = this.taskFor(record);
-          if (task.prepare?.(record) !== undefined) {
-            throw new BusError(
-              'BAD_REQUEST',
-              `a record on '${record.topic}' needs an async serde step (an unknown writer schema); use pipeInputAsync()`,
-              { context: { topic: record.topic, partition: record.partition, offset: record.offset } },
-            );
-          }
-          this.processOne(task, record);
+      for (let batch = this.consumer.poll(1); batch.length > 0; batch = this.consumer.poll(1)) {
+        const [record] = batch as [BrokerRecord];
+        const task = this.taskFor(record);
+        if (task.prepare?.(record) !== undefined) {
+          // Leave the record pending: pipeInputAsync() (drainAsync) picks it up after preparing.
+          this.consumer.seek(record.topic, record.partition, record.offset);
+          throw new BusError(
+            'BAD_REQUEST',
+            `a record on '${record.topic}' needs an async serde step (an unknown writer schema); use pipeInputAsync()`,
+            { context: { topic: record.topic, partition: record.partition, offset: record.offset } },
+          );
         }
+        this.processOne(task, record);
       }
     } finally {
       this.draining = false;

@@ -23,9 +23,9 @@ describe('type inference through the DSL', () => {
 
   it('types a family stream from the catalog', () => {
     expectTypeOf(orders).toEqualTypeOf<KStream<string, OrderEvent>>();
-    expectTypeOf(builder.stream('t', { key: Serdes.string(), value: Serdes.json<{ n: number }>() })).toEqualTypeOf<
-      KStream<string, { n: number }>
-    >();
+    expectTypeOf(
+      builder.stream('t', { key: Serdes.string(), value: Serdes.json<{ n: number }>() }),
+    ).toEqualTypeOf<KStream<string, { n: number }>>();
   });
 
   it('flows key and value types through stateless stages', () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TopologyError } from '../../../core/errors.js';
-import { JoinWindows, Serdes, TimeWindows, TopologyBuilder, tradeMasterTopics } from '../../../topology/index.js';
+import {
+  JoinWindows,
+  Serdes,
+  TimeWindows,
+  TopologyBuilder,
+  tradeMasterTopics,
+} from '../../../topology/index.js';
 
 interface Order {
   symbol: string;
@@ -40,16 +46,29 @@ describe('validation at the DSL call', () => {
 
   it('refuses unknown event types, duplicate branches, bad windows and bad timeouts', () => {
     const { s } = orders();
-    expect(topologyError(() => (s as never as { routeByEventType(t: string[]): void }).routeByEventType(['ORDER_EXPLODED'])).message).toBe(
+    expect(
+      topologyError(() =>
+        (s as never as { routeByEventType(t: string[]): void }).routeByEventType(['ORDER_EXPLODED']),
+      ).message,
+    ).toBe(
       "routeByEventType ROUTE-EVENT-TYPE-0000000001: 'ORDER_EXPLODED' is not an event type of the catalog",
     );
-    expect(topologyError(() => s.split({ name: 'size' }).branch('big', () => true).branch('big', () => false).noDefaultBranch()).message).toBe(
-      "split size: branch 'big' is defined twice",
+    expect(
+      topologyError(() =>
+        s
+          .split({ name: 'size' })
+          .branch('big', () => true)
+          .branch('big', () => false)
+          .noDefaultBranch(),
+      ).message,
+    ).toBe("split size: branch 'big' is defined twice");
+    expect(topologyError(() => TimeWindows.ofSizeWithNoGrace(0)).message).toBe(
+      'window size must be a positive number of ms, got 0',
     );
-    expect(topologyError(() => TimeWindows.ofSizeWithNoGrace(0)).message).toBe('window size must be a positive number of ms, got 0');
-    expect(topologyError(() => s.correlate({ inactivityTimeoutMs: -5, complete: () => false, name: 'chains' })).message).toBe(
-      'correlate chains: inactivityTimeoutMs must be a positive number of ms, got -5',
-    );
+    expect(
+      topologyError(() => s.correlate({ inactivityTimeoutMs: -5, complete: () => false, name: 'chains' }))
+        .message,
+    ).toBe('correlate chains: inactivityTimeoutMs must be a positive number of ms, got -5');
     expect(topologyError(() => s.where({ qty: { near: 5 } } as never)).message).toBe(
       "where: unknown operator 'near' on 'qty' (accepted: eq, ne, in, nin, gt, gte, lt, lte, exists, prefix)",
     );
@@ -65,7 +84,9 @@ describe('validation at build()', () => {
     s.filter(() => true, { name: 'keep' }).to('out');
     s.filterNot(() => true, { name: 'keep' }).to('out2');
     const e = topologyError(() => b.build({ applicationId: 'app' }));
-    expect(e.message).toBe("duplicate stage name 'keep': given to 2 stages; stage names must be unique (stage keep)");
+    expect(e.message).toBe(
+      "duplicate stage name 'keep': given to 2 stages; stage names must be unique (stage keep)",
+    );
     expect(e.context.stage).toBe('keep');
   });
 
@@ -88,7 +109,9 @@ describe('validation at build()', () => {
 
   it('missing key serde at a repartition after the key changed', () => {
     const { b, s } = orders();
-    s.map((_k, o) => ({ key: o.qty, value: o }), { name: 'by-qty' }).groupByKey({ name: 'group-qty' }).count();
+    s.map((_k, o) => ({ key: o.qty, value: o }), { name: 'by-qty' })
+      .groupByKey({ name: 'group-qty' })
+      .count();
     expect(topologyError(() => b.build({ applicationId: 'app' })).message).toBe(
       "group-qty-repartition-sink writing to repartition topic 'group-qty-repartition' has no key serde: the key type changed at by-qty; pass { key: serde } to groupByKey() (and 1 more problem) (stage group-qty-repartition-sink)",
     );
@@ -118,7 +141,9 @@ describe('validation at build()', () => {
 
   it('cycles through topics', () => {
     const b = new TopologyBuilder();
-    b.stream('a', { key, value: orderSerde, name: 'read-a' }).filter(() => true, { name: 'f' }).to('b', { name: 'write-b' });
+    b.stream('a', { key, value: orderSerde, name: 'read-a' })
+      .filter(() => true, { name: 'f' })
+      .to('b', { name: 'write-b' });
     b.stream('b', { key, value: orderSerde, name: 'read-b' }).to('a', { name: 'write-a' });
     expect(topologyError(() => b.build({ applicationId: 'app' })).message).toBe(
       "cycle: read-a → f → write-b → topic 'b' → read-b → write-a → topic 'a' → read-a; a topology must not feed its own input (stage read-a)",
@@ -133,14 +158,20 @@ describe('validation at build()', () => {
     expect(topologyError(() => b.build({ applicationId: 'app', catalog })).message).toBe(
       "co-partitioning mismatch at enrich: 'tm.orders' has 6, 'tm.prices' has 3 partitions; the topics joined must have the same number of partitions (stage enrich)",
     );
-    expect(() => b.build({ applicationId: 'app', catalog: { ...catalog, 'tm.prices': { partitions: 6 } } })).not.toThrow();
+    expect(() =>
+      b.build({ applicationId: 'app', catalog: { ...catalog, 'tm.prices': { partitions: 6 } } }),
+    ).not.toThrow();
   });
 
   it('co-partitioning: partitioners', () => {
     const b = new TopologyBuilder();
     const fills = b.stream('tm.fills', { key, value: orderSerde, partitioner: 'consistent_random' });
-    b.stream('tm.orders', { key, value: orderSerde })
-      .join(fills, (o) => o, JoinWindows.ofTimeDifferenceWithNoGrace(1000), { name: 'match' });
+    b.stream('tm.orders', { key, value: orderSerde }).join(
+      fills,
+      (o) => o,
+      JoinWindows.ofTimeDifferenceWithNoGrace(1000),
+      { name: 'match' },
+    );
     expect(topologyError(() => b.build({ applicationId: 'app' })).message).toBe(
       "co-partitioning mismatch at match: 'tm.orders' uses murmur2_random, 'tm.fills' uses consistent_random; the topics joined must place keys with the same hash (use murmur2_random, the Java-compatible default) (stage match)",
     );
@@ -157,7 +188,9 @@ describe('validation at build()', () => {
     const { b, s } = orders();
     s.groupBy((o) => o.symbol, { key }).count({ name: 'per-symbol' });
     expect(() => b.build({ applicationId: 'app' })).not.toThrow();
-    expect(topologyError(() => b.build({ applicationId: 'app', requireExplicitStateNames: true })).message).toBe(
+    expect(
+      topologyError(() => b.build({ applicationId: 'app', requireExplicitStateNames: true })).message,
+    ).toBe(
       "repartition topic 'GROUPBY-0000000001-repartition' has a generated name; name the grouping, join or correlate stage (requireExplicitStateNames) (stage GROUPBY-0000000001-repartition-sink)",
     );
   });
