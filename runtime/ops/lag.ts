@@ -3,7 +3,7 @@
 // Read without joining the group, so asking never triggers a rebalance of the group asked about.
 
 import type { ConnectionConfig } from '../../core/config.js';
-import { OffsetLookup, partitionKey, type TopicPartition } from './offset-lookup.js';
+import { OffsetLookup, partitionKey } from './offset-lookup.js';
 
 export interface PartitionLag {
   topic: string;
@@ -41,7 +41,7 @@ export async function consumerGroupLag(
   const lookup = await OffsetLookup.open(connection, groupId);
   try {
     const explicit = topics !== undefined && topics.length > 0;
-    const candidates = explicit ? await lookup.partitionsOf(topics) : await allPartitions(lookup);
+    const candidates = explicit ? await lookup.partitionsOf(topics) : await lookup.allPartitions();
     const committed = await lookup.committed(candidates);
     const listed = explicit ? candidates : candidates.filter((tp) => committed.get(partitionKey(tp)) != null);
     const watermarks = await lookup.watermarks(listed);
@@ -63,12 +63,4 @@ export async function consumerGroupLag(
   } finally {
     await lookup.close();
   }
-}
-
-/** Partitions of every topic except Kafka's internal ones (`__consumer_offsets`, …). */
-async function allPartitions(lookup: OffsetLookup): Promise<TopicPartition[]> {
-  const { TopicManager } = await import('../kafka/topics.js');
-  const all = await new TopicManager(lookup.connection).describe();
-  const names = [...all.keys()].filter((t) => !t.startsWith('__')).sort();
-  return lookup.partitionsOf(names);
 }

@@ -76,6 +76,15 @@ export class OffsetLookup {
     );
   }
 
+  /** Every partition of every topic except Kafka's internal ones (`__consumer_offsets`, …). */
+  async allPartitions(): Promise<TopicPartition[]> {
+    const all = await new TopicManager(this.connection).describe();
+    return [...all.values()]
+      .filter((t) => !t.name.startsWith('__'))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })));
+  }
+
   /** Low and high watermark of each partition, queried from the partition leaders. */
   async watermarks(partitions: readonly TopicPartition[]): Promise<Map<string, Watermarks>> {
     const entries = await Promise.all(

@@ -41,6 +41,8 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Replays at most this many records in this run (then stops as if interrupted). */
   maxRecords?: number;
+  /** Caps the replay's produce rate so it does not crowd out live traffic, records/s. @default unlimited */
+  maxRatePerSec?: number;
   /** Records read and produced per batch (and per checkpoint). @default 5000 */
   batchSize?: number;
   /** Instant relative times count back from. @default Date.now() */
@@ -100,8 +102,8 @@ export async function replayRange(options: ReplayOptions): Promise<ReplaySummary
     options.replayId ??
     replayIdOf({
       topic: options.topic,
-      from: idPart(options.from),
-      to: options.to && idPart(options.to),
+      from: idPart(options.from, 'from'),
+      to: options.to && idPart(options.to, 'to'),
       into: options.into,
     });
   if (options.restart) await store.remove(replayId);
@@ -163,6 +165,7 @@ async function copyRanges(
   });
   await producer.connect();
   let budget = options.maxRecords ?? Number.POSITIVE_INFINITY;
+  const throttle = rateThrottle(options.maxRatePerSec, options.signal);
   try {
     for await (const batch of readRanges(options.connection, ranges, {
       batchSize: options.batchSize ?? 5000,
@@ -191,6 +194,7 @@ async function copyRanges(
       progressed();
       budget -= records.length;
       if (budget <= 0 || options.signal?.aborted) break;
+      await throttle(records.length);
     }
     // The reader's end detection also covers offsets that are not records (transaction markers):
     // when it finished without interruption, every partition is done.
@@ -250,9 +254,30 @@ async function ensureTarget(options: ReplayOptions, sourcePartitions: number): P
   return (existing?.partitions ?? sourcePartitions) === sourcePartitions;
 }
 
+/** Sleeps after each batch so the run's average rate stays at or under `perSec` (abortable). */
+function rateThrottle(perSec: number | undefined, signal: AbortSignal | undefined) {
+  const started = Date.now();
+  let sent = 0;
+  return async (count: number): Promise<void> => {
+    sent += count;
+    if (!perSec) return;
+    const wait = started + (sent * 1000) / perSec - Date.now();
+    if (wait <= 0 || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, wait);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  };
+}
+
 /** Relative specs enter the id as typed; absolute ones as their instant. */
-function idPart(spec: string): string {
-  const t = parseTimeSpec(spec, 0);
+function idPart(spec: string, option: string): string {
+  const t = parseTimeSpec(spec, 0, option);
   return t.relative ? spec.trim() : String(t.epochMs);
 }
 

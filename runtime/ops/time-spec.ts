@@ -63,6 +63,30 @@ export function parseTimeSpec(spec: string, now: number = Date.now(), option = '
   );
 }
 
+/**
+ * Parses a duration such as `1h`, `15m`, `30s`, `7d`, `500ms` (or plain milliseconds) into ms.
+ *
+ * @throws ConfigError naming the option and the accepted formats
+ * @example
+ * parseDuration('1h') // 3_600_000
+ */
+export function parseDuration(spec: string, option = 'duration'): number {
+  const text = spec.trim();
+  const unit = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text);
+  const ms = unit
+    ? Math.round(Number(unit[1]) * UNIT_MS[unit[2]!]!)
+    : /^\d+$/.test(text)
+      ? Number(text)
+      : NaN;
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  throw new ConfigError(
+    `invalid ${option} '${spec}': use a positive duration such as 30s, 15m, 1h, 7d or 500ms`,
+    {
+      context: { configKey: option },
+    },
+  );
+}
+
 /** Formats epoch ms as ISO-8601 UTC, for summaries and checkpoints. */
 export function formatTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
