@@ -9,8 +9,10 @@ import { reduce as reduceOp } from '../../processors/reduce.js';
 import { jsonSerde } from '../../processors/stores/jsonSerde.js';
 import { SessionWindows, TimeWindows } from '../../processors/windows.js';
 import { anySerde, type BuilderState, internals, type StreamShape } from './internals.js';
+import type { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
-import type { Materialized } from './options.js';
+import type { Grouped, Materialized } from './options.js';
+import { repartition } from './repartition.js';
 import { addStoreStage } from './storeStage.js';
 import { SessionWindowedKStream, TimeWindowedKStream } from './windowed.js';
 
@@ -108,6 +110,34 @@ export class KGroupedStream<K, V> {
     if (windows instanceof SessionWindows) return new SessionWindowedKStream(state, shape, windows);
     throw new TypeError('windowedBy() takes TimeWindows or SessionWindows');
   }
+}
+
+/** `KStream.groupByKey`: repartitions first if the key changed since the last partitioning. */
+export function groupByKeyStage<K, V>(
+  stream: KStream<K, V>,
+  options: Grouped<K, V> | undefined,
+): KGroupedStream<K, V> {
+  const { state, shape } = stream[internals];
+  const base = state.names.next('GROUPBY', options?.name, 'groupByKey');
+  const grouped = shape.repartitionRequired
+    ? repartition(state, shape, base, { key: options?.key, value: options?.value }, 'groupByKey()')
+    : { ...shape, keySerde: options?.key ?? shape.keySerde, valueSerde: options?.value ?? shape.valueSerde };
+  return new KGroupedStream(state, grouped);
+}
+
+/** `KStream.groupBy`: re-keys, then repartitions through `<app>-<NAME>-repartition`. */
+export function groupByStage<K, V, K2>(
+  stream: KStream<K, V>,
+  selector: (value: V, key: K) => K2,
+  options: Grouped<K2, V> | undefined,
+): KGroupedStream<K2, V> {
+  const { state } = stream[internals];
+  const base = state.names.next('GROUPBY', options?.name, 'groupBy');
+  const keyed = stream.selectKey(selector, { name: `${base}-key-select`, keySerde: options?.key });
+  return new KGroupedStream(
+    state,
+    repartition(state, keyed[internals].shape, base, { value: options?.value }, 'groupBy()'),
+  );
 }
 
 /** The store's key serde: given, else the stream's, else JSON. */

@@ -19,7 +19,7 @@ import { compileWhere, type Where } from '../../processors/where.js';
 import type { JoinWindows } from '../../processors/windows.js';
 import type { Priority } from '../../schemas/catalog.js';
 import { type CorrelateStageOptions, correlateStage } from './correlateStage.js';
-import { KGroupedStream } from './grouped.js';
+import { groupByKeyStage, groupByStage, type KGroupedStream } from './grouped.js';
 import { type BuilderState, internals, type StreamShape } from './internals.js';
 import { streamStreamJoinStage, streamTableJoinStage } from './joins.js';
 import type { KTable } from './ktable.js';
@@ -32,7 +32,6 @@ import type {
   StreamJoined,
   ValueStage,
 } from './options.js';
-import { repartition } from './repartition.js';
 import {
   BranchedKStream,
   type EventTypeOfValue,
@@ -236,25 +235,12 @@ export class KStream<K, V> {
 
   /** Groups by the current key (repartitioning first if the key changed). */
   groupByKey(options?: Grouped<K, V>): KGroupedStream<K, V> {
-    const { state, shape } = this[internals];
-    const base = state.names.next('GROUPBY', options?.name, 'groupByKey');
-    const grouped = shape.repartitionRequired
-      ? repartition(state, shape, base, { key: options?.key, value: options?.value }, 'groupByKey()')
-      : {
-          ...shape,
-          keySerde: options?.key ?? shape.keySerde,
-          valueSerde: options?.value ?? shape.valueSerde,
-        };
-    return new KGroupedStream(state, grouped);
+    return groupByKeyStage(this, options);
   }
 
   /** Groups by a new key: re-keys, then repartitions through `<app>-<NAME>-repartition`. */
   groupBy<K2>(selector: (value: V, key: K) => K2, options?: Grouped<K2, V>): KGroupedStream<K2, V> {
-    const { state } = this[internals];
-    const base = state.names.next('GROUPBY', options?.name, 'groupBy');
-    const keyed = this.selectKey(selector, { name: `${base}-key-select`, keySerde: options?.key });
-    const shape = keyed[internals].shape;
-    return new KGroupedStream(state, repartition(state, shape, base, { value: options?.value }, 'groupBy()'));
+    return groupByStage(this, selector, options);
   }
 
   /** Stream–table join (inner): enriches each record with the table's value for its key. */
