@@ -104,6 +104,8 @@ function walk(reader: avro.Type, writer: avro.Type, path: string, s: WalkState):
     );
   } else if (w.startsWith('union')) {
     walkWriterUnion(reader, writer as avro.types.WrappedUnionType, path, s);
+  } else if (r.startsWith('union') && namesake(reader, writer)) {
+    walk(namesake(reader, writer)!, writer, path, s);
   } else {
     const [from, to] = s.direction === 'BACKWARD' ? [writer, reader] : [reader, writer];
     const rule =
@@ -137,6 +139,12 @@ function walkWriterUnion(
   const wrote = s.direction === 'BACKWARD' ? 'the old schema wrote' : 'the new schema writes';
   for (const branch of writer.types) {
     if (canReadAsBranch(reader, branch)) continue;
+    // A record of the same name on the reader side: explain field by field (e.g. payload.venue).
+    const same = namesake(reader, branch);
+    if (same) {
+      walk(same, branch, path, s);
+      continue;
+    }
     s.out.push(
       `field '${path || '(root)'}' cannot take ${describe(branch)} values ${wrote}: ${requirement(s.direction, s.level)}`,
     );
@@ -171,6 +179,15 @@ function walkRecord(
     }
     walk(f.type, match.type, fieldPath, s);
   }
+}
+
+/** The reader type (or reader union branch) with the same name as `writer`, if any. */
+function namesake(reader: avro.Type, writer: avro.Type): avro.Type | undefined {
+  if (!writer.name) return undefined;
+  const candidates = reader.typeName.startsWith('union')
+    ? (reader as avro.types.WrappedUnionType).types
+    : [reader];
+  return candidates.find((t) => t.name === writer.name);
 }
 
 function canReadAsBranch(reader: avro.Type, branch: avro.Type): boolean {

@@ -4,7 +4,7 @@
 // reads never throw on a short buffer (the caller reports truncation from the tap position).
 
 import avro from 'avsc';
-import { decimalProblem, decodeDecimal, encodeDecimal } from './decimal.js';
+import { decimalProblem, decodeDecimal, tryEncodeDecimal } from './decimal.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,8 +40,8 @@ export class DecimalType extends avro.types.LogicalType {
   }
 
   protected override _toValue(value: unknown): Buffer | undefined {
-    if (decimalProblem(value, this.precision, this.scale) !== undefined) return undefined;
-    return encodeDecimal(value as string, this.scale);
+    // Called for every decimal written, and by isValid to find the bad field: undefined = invalid.
+    return tryEncodeDecimal(value, this.precision, this.scale);
   }
 
   // avsc hands the resolver what the *writer* type read: a decimal writer already produced the

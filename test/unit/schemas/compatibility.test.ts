@@ -105,6 +105,19 @@ describe('checkSchemaCompatibility', () => {
     );
   });
 
+  it('explains a change inside a payload record of a family union field by field', () => {
+    type Fam = { fields: [unknown, { type: Array<{ name: string; fields: Array<{ name: string }> }> }] };
+    const older = structuredClone(FAMILY_SCHEMAS.OrderEvent) as unknown as Fam;
+    const filled = older.fields[1].type.find((r) => r.name === 'OrderFilled')!;
+    filled.fields = filled.fields.filter((f) => f.name !== 'liquidity');
+    const report = checkSchemaCompatibility('BACKWARD', FAMILY_SCHEMAS.OrderEvent, [
+      older as unknown as AvroSchemaJson,
+    ]);
+    expect(report.messages).toEqual([
+      "field 'payload.liquidity' was added without a default: BACKWARD requires new fields to have defaults",
+    ]);
+  });
+
   it('TRANSITIVE levels check every previous version and say which', () => {
     const v1 = fill();
     const v2 = fill([{ name: 'venue', type: 'string', default: 'XNAS' }]);
