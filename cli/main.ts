@@ -6,12 +6,18 @@ import { Command } from 'commander';
 import { isBusError } from '../core/errors.js';
 import { servicesCommand } from './services.js';
 import { demoCommand } from './demo.js';
+import { describeCommand } from './describe.js';
+import { runCommand } from './run.js';
+import { schemasCommand } from '../schemas/index.js';
 
 export function createProgram(): Command {
   const program = new Command('tmbus')
     .description('TradeMaster Event Bus: Avro-typed Kafka stream processing with a real-time Socket.IO edge')
     .showHelpAfterError()
     .enablePositionalOptions();
+  program.addCommand(runCommand());
+  program.addCommand(describeCommand());
+  program.addCommand(schemasCommand());
   program.addCommand(servicesCommand());
   program.addCommand(demoCommand());
   return program;

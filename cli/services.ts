@@ -24,7 +24,9 @@ export function runServices(args: string[]): number {
 }
 
 export function servicesCommand(): Command {
-  const cmd = new Command('services').description('start, stop and inspect the real Kafka, schema registry and Redis');
+  const cmd = new Command('services').description(
+    'start, stop and inspect the real Kafka, schema registry and Redis',
+  );
   for (const [name, description] of [
     ['up', 'fetch (first time) and start Kafka (KRaft), Apicurio Registry and Redis; wait until healthy'],
     ['down', 'stop the services this project started'],
