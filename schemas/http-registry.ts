@@ -4,18 +4,11 @@
 // retry primitive and circuit breaker around every call, none of which that client exposes.
 // Ids are immutable, so schemas by id and ids by (subject, schema) are cached for good.
 
-import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { z } from 'zod';
 import { parseConfig } from '../core/config.js';
 import { isBusError, SchemaRegistryError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import {
-  type BreakerOptions,
-  circuitBreaker,
-  RetriesExhaustedError,
-  type RetryOptions,
-  retry,
-} from '../core/retry.js';
+import type { BreakerOptions, RetryOptions } from '../core/retry.js';
 import { type AvroSchemaJson, canonicalSchema } from './avro-type.js';
 import { checkSchemaCompatibility as checkLocally } from './compatibility.js';
 import {
@@ -28,7 +21,8 @@ import {
   type RegisteredSchema,
   type SchemaRegistry,
 } from './registry.js';
-import { type RegistryRequest, registryRequest } from './registry-request.js';
+import type { RegistryRequest } from './registry-request.js';
+import { RegistryTransport } from './registry-transport.js';
 
 const optionsSchema = z.object({
   url: z.url(),
@@ -76,9 +70,7 @@ export interface HttpSchemaRegistryOptions {
 export class HttpSchemaRegistry implements SchemaRegistry {
   readonly url: string;
   private readonly options: z.infer<typeof optionsSchema>;
-  private readonly retryOptions: RetryOptions;
-  private readonly breaker: CircuitBreakerPolicy;
-  private readonly fetchFn: typeof fetch;
+  private readonly transport: RegistryTransport;
   private readonly logger: Logger;
   private readonly schemaById = new Map<number, Promise<AvroSchemaJson>>();
   private readonly idBySubjectSchema = new Map<string, number>();
@@ -90,10 +82,19 @@ export class HttpSchemaRegistry implements SchemaRegistry {
       'schema registry options',
     );
     this.url = this.options.url.replace(/\/+$/, '');
-    this.retryOptions = { retries: 3, initialDelayMs: 200, ...options.retry };
-    this.breaker = circuitBreaker(options.breaker);
-    this.fetchFn = options.fetch ?? globalThis.fetch;
     this.logger = options.logger ?? silentLogger();
+    this.transport = new RegistryTransport({
+      url: this.url,
+      connection: this.options,
+      retry: { retries: 3, initialDelayMs: 200, ...options.retry },
+      breaker: options.breaker,
+      logger: this.logger,
+      fetch: options.fetch ?? globalThis.fetch,
+    });
+  }
+
+  private call<T>(req: RegistryRequest): Promise<T> {
+    return this.transport.call<T>(req);
   }
 
   async register(subject: string, schema: AvroSchemaJson): Promise<number> {
@@ -267,65 +268,6 @@ export class HttpSchemaRegistry implements SchemaRegistry {
       out.push(JSON.parse(res.schema) as AvroSchemaJson);
     }
     return out;
-  }
-
-  /** One registry call: retried when retriable, through the breaker, failing fast while it is open. */
-  private async call<T>(spec: RegistryRequest): Promise<T> {
-    try {
-      return await retry(() => this.throughBreaker<T>(spec), {
-        ...this.retryOptions,
-        isRetriable: (e) => isBusError(e) && e.retriable && e.code !== 'CIRCUIT_OPEN',
-        onRetry: (e, attempt, delayMs) =>
-          this.logger.warn(
-            { err: e, attempt, delayMs, path: spec.path },
-            'schema registry call failed, retrying',
-          ),
-      });
-    } catch (e) {
-      // Keep the registry error (and its retriable flag) rather than retry()'s generic wrapper:
-      // callers branch on SchemaRegistryError codes, and "still down" is still worth retrying later.
-      if (e instanceof RetriesExhaustedError) {
-        const last = e.attempts[e.attempts.length - 1];
-        if (last instanceof SchemaRegistryError) {
-          throw new SchemaRegistryError(
-            last.code,
-            `${last.message.replace(/ \(topic [^)]*\)$/, '')} (gave up after ${e.attempts.length} attempts)`,
-            {
-              retriable: last.retriable,
-              cause: e,
-              context: last.context,
-            },
-          );
-        }
-      }
-      throw e;
-    }
-  }
-
-  private async throughBreaker<T>(spec: RegistryRequest): Promise<T> {
-    let outcome: { value: T } | { error: unknown };
-    try {
-      outcome = await this.breaker.execute(async () => {
-        try {
-          return { value: await registryRequest<T>(this.fetchFn, this.url, spec, this.options) };
-        } catch (e) {
-          // Only unavailability counts against the breaker: a 404 or a refused schema is an answer.
-          if (isBusError(e) && e.retriable) throw e;
-          return { error: e };
-        }
-      });
-    } catch (e) {
-      if (e instanceof BrokenCircuitError) {
-        throw new SchemaRegistryError(
-          'CIRCUIT_OPEN',
-          `schema registry ${this.url} is unavailable (circuit open after repeated failures)`,
-          { retriable: true, cause: e, context: spec.context },
-        );
-      }
-      throw e;
-    }
-    if ('error' in outcome) throw outcome.error;
-    return outcome.value;
   }
 }
 
