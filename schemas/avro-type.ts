@@ -50,6 +50,10 @@ const typeCache = new Map<string, avro.Type>();
 /**
  * Parses a schema into a hardened avsc Type with the bus's logical types. Cached by canonical JSON,
  * so building many serdes over one schema parses it once.
+ *
+ * @example
+ * const type = avroTypeOf(FAMILY_SCHEMAS.OrderEvent);
+ * type.isValid(value, { errorHook: (path) => console.log(path.join('.')) });
  */
 export function avroTypeOf(schema: AvroSchemaJson | avro.Type): avro.Type {
   const json = isAvroType(schema) ? (schema.schema({ exportAttrs: true }) as AvroSchemaJson) : schema;

@@ -61,7 +61,12 @@ export function isEventOneOf<E extends TradeMasterEvent, T extends TypesOf<E>>(
   return (types as readonly string[]).includes(event.header.eventType);
 }
 
-/** Narrows any event to one family. */
+/**
+ * Narrows any event to one family.
+ *
+ * @example
+ * if (isFamily(e, 'OrderEvent')) e.header.symbol;
+ */
 export function isFamily<F extends EventFamily>(event: TradeMasterEvent, family: F): event is FamilyValue<F> {
   return familyOf(event.header.eventType) === family;
 }
@@ -74,6 +79,9 @@ export function familyOfEvent(event: TradeMasterEvent): EventFamily {
 /**
  * The Kafka record key of an event: its header's partition key field (catalog `keyField`), e.g.
  * `symbol` for an OrderEvent, `accountId` for a RiskEvent.
+ *
+ * @example
+ * producer.send({ topic: CATALOG.OrderEvent.topic, key: partitionKeyOf(fill), value: orders.serialize(fill, ctx) });
  */
 export function partitionKeyOf(event: TradeMasterEvent): string {
   const field = CATALOG[familyOf(event.header.eventType)].keyField;

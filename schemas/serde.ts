@@ -3,6 +3,7 @@
 // never touch the network. Records written with another schema id (older or newer producers) are
 // read through avsc's writer→reader resolution once `prepare(bytes)` has fetched that writer.
 
+import type avro from 'avsc';
 import { ConfigError, SchemaRegistryError } from '../core/errors.js';
 import type { RecordContext, Serde } from '../core/record.js';
 import { type AvroSchemaJson, avroTypeOf, isAvroType } from './avro-type.js';
@@ -21,7 +22,7 @@ export interface AvroSerdeOptions {
   /** Topic the serde writes to and reads from; names the subject. */
   topic: string;
   /** Schema to write with and to read as. Pass JSON to register it exactly as written. */
-  schema: AvroSchemaJson | import('avsc').Type;
+  schema: AvroSchemaJson | avro.Type;
   /** How the subject is named. @default "topic" (TopicNameStrategy: `<topic>-value`) */
   subjectStrategy?: SubjectStrategyName | SubjectNameStrategy;
   /** Serde for record keys (`<topic>-key`) rather than values. @default false */
@@ -110,7 +111,7 @@ async function buildSerde<T>(
   const json = isAvroType(options.schema)
     ? (options.schema.schema({ exportAttrs: true }) as AvroSchemaJson)
     : options.schema;
-  let type: import('avsc').Type;
+  let type: avro.Type;
   try {
     type = avroTypeOf(json);
   } catch (e) {
