@@ -26,9 +26,11 @@ import {
   type PriorityLaneSchedulerOptions,
   type ScheduledItem,
 } from '../lanes/priority-lane-scheduler.js';
-import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import type { PartitionLag, RuntimeMetrics } from '../observability/runtime-metrics.js';
 import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
 import { ChangelogRestorer } from './changelog-restorer.js';
+import { CommitCoordinator, type ProcessingGuarantee } from './commit-coordinator.js';
+import { consumerLag, headerPriority, toRawRecord } from './kafka-message.js';
 import {
   Decision,
   deadLetterRecord,
@@ -40,7 +42,7 @@ import { OffsetTracker } from './offset-tracker.js';
 import { ensureTopologyTopics } from './topology-topics.js';
 import { type StoreProviderFactory, TaskManager } from './task-manager.js';
 
-export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
+export type { ProcessingGuarantee };
 
 export interface StreamsRuntimeOptions {
   connection: ConnectionConfig;
@@ -96,6 +98,7 @@ export class StreamsRuntime {
   private readonly tasks: TaskManager;
   private readonly scheduler: PriorityLaneScheduler<Message>;
   private readonly tracker = new OffsetTracker();
+  private readonly commits: CommitCoordinator;
   private readonly handlers: Required<ErrorHandlers>;
   private readonly deadLetterTopic: string;
   private readonly tableTopics: Set<string>;
@@ -104,8 +107,6 @@ export class StreamsRuntime {
   private readonly paused = new Set<string>();
   private draining = false;
   private blocked?: Promise<void>;
-  private committing?: Promise<void>;
-  private txnDirty = false;
   private commitTimer?: NodeJS.Timeout;
   private current?: Promise<unknown>[];
   /** Completion of every record and stray send not yet settled; commits wait for these. */
@@ -116,7 +117,7 @@ export class StreamsRuntime {
   private restoring = 0;
   private stopping?: Promise<void>;
   /** Counters for metrics and readiness. */
-  readonly stats = { processed: 0, deadLettered: 0, skipped: 0, produced: 0, commits: 0, aborts: 0 };
+  readonly stats = { processed: 0, deadLettered: 0, skipped: 0, produced: 0 };
 
   constructor(private readonly options: StreamsRuntimeOptions) {
     const { plan, connection } = options;
@@ -178,6 +179,17 @@ export class StreamsRuntime {
       onBatch: (messages) => this.onBatch(messages),
       onError: (e) => this.log.warn({ err: e }, 'consumer error'),
     });
+    this.commits = new CommitCoordinator({
+      guarantee: this.guarantee,
+      producer: this.producer,
+      consumer: this.consumer,
+      tracker: this.tracker,
+      log: this.log,
+      metrics: options.metrics,
+      settled: () => this.settled(),
+      fail: (e) => this.fail(e),
+      resumed: () => this.kick(),
+    });
   }
 
   /** Creates or verifies topics, connects, joins the group and starts processing. */
@@ -192,11 +204,11 @@ export class StreamsRuntime {
       deadLetterTopic: this.deadLetterTopic,
     });
     await this.producer.connect();
-    if (this.guarantee === 'exactly_once') await this.producer.beginTransaction();
+    await this.commits.begin();
     await this.consumer.connect();
     this.consumer.start();
     this.options.metrics?.addLagSource(() => this.lag());
-    this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 100);
+    this.commitTimer = setInterval(() => void this.commits.commit(), this.options.commitIntervalMs ?? 100);
     this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
   }
 
@@ -216,31 +228,8 @@ export class StreamsRuntime {
   }
 
   /** Lag per owned partition from the consumer's cached watermarks (no broker round trip). */
-  lag(): { group: string; topic: string; partition: number; lag: number }[] {
-    const owned = this.consumer.assignment();
-    if (owned.length === 0) return [];
-    let positions: { topic: string; partition: number; offset?: number }[] = [];
-    try {
-      positions = this.consumer.native.position(owned);
-    } catch {
-      return [];
-    }
-    const out: { group: string; topic: string; partition: number; lag: number }[] = [];
-    for (const p of positions) {
-      try {
-        const { highOffset } = this.consumer.native.getWatermarkOffsets(p.topic, p.partition);
-        if (highOffset < 0 || p.offset === undefined || p.offset < 0) continue;
-        out.push({
-          group: this.applicationId,
-          topic: p.topic,
-          partition: p.partition,
-          lag: Math.max(0, highOffset - p.offset),
-        });
-      } catch {
-        // no watermark cached yet for this partition
-      }
-    }
-    return out;
+  lag(): PartitionLag[] {
+    return consumerLag(this.consumer, this.applicationId);
   }
 
   /** True once this instance owns partitions and their stores are restored. */
@@ -287,14 +276,11 @@ export class StreamsRuntime {
 
   private priorityOf(m: Message): Priority {
     // Tables first: a join should see the latest table value before the stream record.
-    if (this.tableTopics.has(m.topic)) return 'CRITICAL';
-    const header = m.headers?.find((h) => HEADERS.priority in h)?.[HEADERS.priority];
-    const value = header === undefined ? undefined : String(header);
-    return value && (PRIORITIES as readonly string[]).includes(value) ? (value as Priority) : 'STANDARD';
+    return this.tableTopics.has(m.topic) ? 'CRITICAL' : headerPriority(m);
   }
 
   private kick(): void {
-    if (this.draining || this.blocked || this.committing || this.fatal) return;
+    if (this.draining || this.blocked || this.commits.committing || this.fatal) return;
     this.draining = true;
     setImmediate(() => this.drainSlice());
   }
@@ -302,7 +288,7 @@ export class StreamsRuntime {
   /** Processes records for at most ~5 ms, then yields so I/O (delivery reports, fetches) runs. */
   private drainSlice(): void {
     this.draining = false;
-    if (this.blocked || this.committing || this.fatal) return;
+    if (this.blocked || this.commits.committing || this.fatal) return;
     const started = performance.now();
     let n = 0;
     for (
@@ -439,12 +425,13 @@ export class StreamsRuntime {
       for (const out of outputs) this.track(this.send(out));
     };
     // Exactly-once: nothing may be written between a transaction's commit and the next begin.
-    if (this.committing) void this.committing.then(run);
+    const committing = this.commits.committing;
+    if (committing) void committing.then(run);
     else run();
   }
 
   private send(record: OutgoingRecord<Buffer | null, Buffer | null>): Promise<unknown> {
-    this.txnDirty = true;
+    this.commits.markDirty();
     this.stats.produced++;
     const metrics = this.options.metrics;
     const sent = this.producer.send(record);
@@ -480,80 +467,14 @@ export class StreamsRuntime {
     while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
   }
 
-  // -------------------------------------------------------------------------------- commits
-  private commit(): Promise<void> {
-    if (this.committing || this.fatal) return this.committing ?? Promise.resolve();
-    if (this.guarantee === 'at_least_once') {
-      const offsets = this.committableOffsets();
-      try {
-        this.consumer.commit(offsets);
-        for (const o of offsets) this.tracker.markCommitted(`${o.topic}:${o.partition}`, o.offset);
-        if (offsets.length) this.stats.commits++;
-      } catch (e) {
-        this.log.warn({ err: e }, 'commit failed; will retry');
-      }
-      return Promise.resolve();
-    }
-    this.committing = this.commitTransaction().finally(() => {
-      this.committing = undefined;
-      this.kick();
-    });
-    return this.committing;
-  }
-
-  private async commitTransaction(): Promise<void> {
-    // Every output in this transaction must belong to a record whose offset it commits.
-    await this.settled();
-    const offsets = this.committableOffsets();
-    if (!this.txnDirty && offsets.length === 0) return;
-    try {
-      if (offsets.length > 0) await this.producer.sendOffsetsToTransaction(offsets, this.consumer.native);
-      await this.producer.commitTransaction();
-      this.stats.commits++;
-      this.options.metrics?.transactions.inc({ result: 'commit' });
-      for (const o of offsets) this.tracker.markCommitted(`${o.topic}:${o.partition}`, o.offset);
-      this.txnDirty = false;
-      await this.producer.beginTransaction();
-    } catch (e) {
-      this.stats.aborts++;
-      this.options.metrics?.transactions.inc({ result: 'abort' });
-      await this.producer.abortTransaction().catch(() => undefined);
-      // Stores now hold writes whose changelog records were aborted: stop; a restart restores them.
-      this.fail(e);
-    }
-  }
-
-  private committableOffsets(): { topic: string; partition: number; offset: number }[] {
-    const offsets: { topic: string; partition: number; offset: number }[] = [];
-    for (const pk of this.tracker.partitions()) {
-      const offset = this.tracker.committable(pk);
-      if (offset === undefined) continue;
-      const i = pk.lastIndexOf(':');
-      offsets.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)), offset });
-    }
-    return offsets;
-  }
-
   private async onRevoke(partitions: TopicPartition[]): Promise<void> {
     for (const tp of partitions) {
       const pk = `${tp.topic}:${tp.partition}`;
       this.scheduler.drop(pk); // abandoned: never processed, so the next owner reads them
       this.paused.delete(pk);
     }
-    await this.settled();
-    if (!this.fatal) {
-      if (this.guarantee === 'exactly_once') await this.commit();
-      else {
-        const offsets = this.committableOffsets().filter((o) =>
-          partitions.some((p) => p.topic === o.topic && p.partition === o.partition),
-        );
-        try {
-          this.consumer.commit(offsets, true);
-        } catch (e) {
-          this.log.warn({ err: e }, 'commit on revoke failed');
-        }
-      }
-    }
+    if (this.fatal) await this.settled();
+    else await this.commits.commitRevoked(partitions);
     for (const tp of partitions) this.tracker.forget(`${tp.topic}:${tp.partition}`);
     this.tasks.revoke(partitions);
   }
@@ -577,8 +498,7 @@ export class StreamsRuntime {
     const bound = this.options.shutdownTimeoutMs ?? 30_000;
     const graceful = (async () => {
       await this.consumer.close();
-      if (!this.fatal && this.guarantee === 'exactly_once')
-        await this.commitTransaction().catch(() => undefined);
+      if (!this.fatal) await this.commits.commitFinal();
       this.tasks.closeAll();
       await this.producer.disconnect(Math.min(10_000, bound));
       await this.restorer.close();
@@ -586,21 +506,4 @@ export class StreamsRuntime {
     await Promise.race([graceful, new Promise((r) => setTimeout(r, bound).unref())]);
     this.log.info({ applicationId: this.applicationId }, 'runtime stopped');
   }
-}
-
-function toRawRecord(m: Message): RawRecord {
-  const headers: RecordHeaders = {};
-  if (m.headers) {
-    for (const h of m.headers)
-      for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
-  }
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: m.offset,
-    key: (m.key as Buffer | undefined) ?? null,
-    value: m.value ?? null,
-    timestamp: m.timestamp ?? Date.now(),
-    headers,
-  };
 }

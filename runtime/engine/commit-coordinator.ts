@@ -1,0 +1,124 @@
+// Commits what has been processed. At-least-once: every commit interval, the lowest unfinished
+// offset of each partition (OffsetTracker) goes to the group — nothing is committed past a record
+// whose outputs are not acknowledged. Exactly-once: outputs, changelog writes and those offsets go
+// in one Kafka transaction; processing pauses while it commits, since nothing may be written
+// between a transaction's commit and the next begin.
+
+import type { Logger } from '../../core/logger.js';
+import type { BusConsumer, TopicPartition, TopicPartitionOffset } from '../kafka/consumer.js';
+import type { BusProducer } from '../kafka/producer.js';
+import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import type { OffsetTracker } from './offset-tracker.js';
+
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
+
+export interface CommitCoordinatorOptions {
+  guarantee: ProcessingGuarantee;
+  producer: BusProducer;
+  consumer: BusConsumer;
+  tracker: OffsetTracker;
+  log: Logger;
+  metrics?: RuntimeMetrics;
+  /** Resolves once every record handed to the producer is acknowledged and finished. */
+  settled: () => Promise<void>;
+  /** A transaction could not commit: the runtime must stop (a restart restores state). */
+  fail: (e: unknown) => void;
+  /** Called when a commit finished and processing may go on. */
+  resumed: () => void;
+}
+
+export class CommitCoordinator {
+  private inProgress?: Promise<void>;
+  private dirty = false;
+  commits = 0;
+  aborts = 0;
+
+  constructor(private readonly o: CommitCoordinatorOptions) {}
+
+  /** Exactly-once: a commit is running, so nothing may be produced now. */
+  get committing(): Promise<void> | undefined {
+    return this.inProgress;
+  }
+
+  /** Something was written in the current transaction. */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  /** Starts the transaction the first outputs go into (exactly-once). */
+  async begin(): Promise<void> {
+    if (this.o.guarantee === 'exactly_once') await this.o.producer.beginTransaction();
+  }
+
+  commit(): Promise<void> {
+    if (this.inProgress) return this.inProgress;
+    if (this.o.guarantee === 'at_least_once') {
+      this.commitOffsets(this.committableOffsets(), false);
+      return Promise.resolve();
+    }
+    this.inProgress = this.commitTransaction().finally(() => {
+      this.inProgress = undefined;
+      this.o.resumed();
+    });
+    return this.inProgress;
+  }
+
+  /** Before partitions go away: finish what is in flight and commit it synchronously. */
+  async commitRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    await this.o.settled();
+    if (this.o.guarantee === 'exactly_once') return this.commit();
+    const revoked = (o: TopicPartitionOffset) =>
+      partitions.some((p) => p.topic === o.topic && p.partition === o.partition);
+    this.commitOffsets(this.committableOffsets().filter(revoked), true);
+  }
+
+  /** Final commit of a graceful shutdown. */
+  async commitFinal(): Promise<void> {
+    if (this.o.guarantee === 'exactly_once') await this.commitTransaction().catch(() => undefined);
+  }
+
+  private commitOffsets(offsets: TopicPartitionOffset[], sync: boolean): void {
+    if (offsets.length === 0) return;
+    try {
+      this.o.consumer.commit(offsets, sync);
+      for (const off of offsets) this.o.tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
+      this.commits++;
+    } catch (e) {
+      this.o.log.warn({ err: e }, 'commit failed; the next interval retries it');
+    }
+  }
+
+  private async commitTransaction(): Promise<void> {
+    // Every output in this transaction must belong to a record whose offset it commits.
+    await this.o.settled();
+    const offsets = this.committableOffsets();
+    if (!this.dirty && offsets.length === 0) return;
+    const { producer, tracker, metrics } = this.o;
+    try {
+      if (offsets.length > 0) await producer.sendOffsetsToTransaction(offsets, this.o.consumer.native);
+      await producer.commitTransaction();
+      this.commits++;
+      metrics?.transactions.inc({ result: 'commit' });
+      for (const off of offsets) tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
+      this.dirty = false;
+      await producer.beginTransaction();
+    } catch (e) {
+      this.aborts++;
+      metrics?.transactions.inc({ result: 'abort' });
+      await producer.abortTransaction().catch(() => undefined);
+      // Stores now hold writes whose changelog records were aborted: stop; a restart restores them.
+      this.o.fail(e);
+    }
+  }
+
+  private committableOffsets(): TopicPartitionOffset[] {
+    const offsets: TopicPartitionOffset[] = [];
+    for (const pk of this.o.tracker.partitions()) {
+      const offset = this.o.tracker.committable(pk);
+      if (offset === undefined) continue;
+      const i = pk.lastIndexOf(':');
+      offsets.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)), offset });
+    }
+    return offsets;
+  }
+}
