@@ -127,6 +127,8 @@ export function replayCommand(options: OpsCommandOptions = {}): Command {
           onProgress: bar?.update,
         });
         bar?.stop();
+        // 130 = ended by SIGINT, as shells report it; --max-records stops are a normal exit.
+        if (controller.signal.aborted && !summary.completed) process.exitCode = 130;
         out(
           flags.json
             ? `${JSON.stringify(summary, null, 2)}\n`

@@ -167,10 +167,13 @@ async function copyRanges(
   let budget = options.maxRecords ?? Number.POSITIVE_INFINITY;
   const throttle = rateThrottle(options.maxRatePerSec, options.signal);
   try {
-    for await (const batch of readRanges(options.connection, ranges, {
-      batchSize: options.batchSize ?? 5000,
-      signal: options.signal,
-    })) {
+    const reader = prefetching(
+      readRanges(options.connection, ranges, {
+        batchSize: options.batchSize ?? 5000,
+        signal: options.signal,
+      }),
+    );
+    for await (const batch of reader) {
       const records = batch.slice(0, budget);
       await producer.sendAll(
         records.map((r) => ({
@@ -252,6 +255,34 @@ async function ensureTarget(options: ReplayOptions, sourcePartitions: number): P
   const existing = (await topics.describe([options.into])).get(options.into);
   if (!existing) await topics.ensure([{ name: options.into, partitions: sourcePartitions }]);
   return (existing?.partitions ?? sourcePartitions) === sourcePartitions;
+}
+
+/**
+ * Asks the reader for the next batch as soon as the current one is handed out, so reading batch
+ * N+1 overlaps producing batch N. Only one batch is ever being produced: the checkpoint still
+ * trails the acknowledged records by at most one batch.
+ */
+async function* prefetching<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  // A prefetch may fail while the previous batch is being produced; mark it handled now (it is
+  // rethrown by the `await` of the next round) so Node does not report an unhandled rejection.
+  const ask = () => {
+    const p = source.next();
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = ask();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = ask();
+      yield result.value;
+    }
+  } finally {
+    // Let a read in progress finish, then close the reader (and its consumer).
+    await next.catch(() => undefined);
+    await source.return(undefined);
+  }
 }
 
 /** Sleeps after each batch so the run's average rate stays at or under `perSec` (abortable). */
