@@ -31,7 +31,7 @@ const olderWriter = await createAvroSerde<unknown>(registry, {
 });
 const olderPayload = { ...fill.payload, legacyRoute: 'SMART' };
 const olderBytes = olderWriter.serialize(
-  { header: fill.header, payload: { [`com.trademaster.events.order.OrderFilled`]: olderPayload } },
+  { header: fill.header, payload: { 'com.trademaster.events.order.OrderFilled': olderPayload } },
   ctx,
 );
 await orders.prepare(olderBytes);
