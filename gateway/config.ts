@@ -136,20 +136,28 @@ export const gatewayConfigSchema = z.object({
     .object({
       /** Packets a client may have waiting in its buffer before live delivery stops (resume:required). @default 1000 */
       maxBufferedPackets: z.number().int().min(1).default(1000),
-      /** Keep only the latest market-data packet per symbol and type in a client's buffer. @default true */
+      /** Keep only the latest market-data packet per symbol and type in a slow client's buffer. @default true */
       conflateMarketData: z.boolean().default(true),
+      /** A client whose buffer has not drained for this long is slow (market data conflated), ms. @default 50 */
+      conflateAfterMs: ms.default(50),
     })
-    .default({ maxBufferedPackets: 1000, conflateMarketData: true }),
+    .default({ maxBufferedPackets: 1000, conflateMarketData: true, conflateAfterMs: 50 }),
   replay: z
     .object({
       /** Most records one resume may read from Kafka (per channel); further behind is RESUME_GAP. @default 200_000 */
       maxRecords: z.number().int().min(1).default(200_000),
       /** Longest one replay may take, ms. @default 15_000 */
       timeoutMs: ms.min(100).default(15_000),
+      /**
+       * Replay only the latest market-data event per type of a `market:` channel instead of every
+       * one. Off by default: a resumed client gets every HIGH event, market data included.
+       * @default false
+       */
+      conflateMarketData: z.boolean().default(false),
       /** Deliveries per `replay` packet. @default 500 */
       chunkSize: z.number().int().min(1).default(500),
     })
-    .default({ maxRecords: 200_000, timeoutMs: 15_000, chunkSize: 500 }),
+    .default({ maxRecords: 200_000, timeoutMs: 15_000, chunkSize: 500, conflateMarketData: false }),
   channels: z
     .object({
       /** Route overrides per event family (see DEFAULT_ROUTES). @default {} */

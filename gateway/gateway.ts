@@ -153,14 +153,19 @@ export async function createGateway(
     },
     lanePartitions: () => consumer.assignment(),
     async close() {
+      const t0 = Date.now();
       await consumer.stop();
+      logger.debug({ ms: Date.now() - t0 }, 'close: lane consumer stopped');
       registry.stop();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
         if (!listening) resolve();
       });
+      logger.debug({ ms: Date.now() - t0 }, 'close: socket server closed');
       await reader.close();
+      logger.debug({ ms: Date.now() - t0 }, 'close: replay reader closed');
       await redis.close();
+      logger.info({ ms: Date.now() - t0 }, 'gateway closed');
     },
   };
 }

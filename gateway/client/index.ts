@@ -217,7 +217,10 @@ export class GatewayClient {
       });
     } catch {
       for (const t of trackers) t.abortResume();
-      return; // disconnected or timed out: the next connect resumes again
+      // Disconnected: the next connect resumes. Timed out while connected: try again, or live
+      // deliveries would move the cursor past what was never replayed.
+      if (this.socket.connected) setTimeout(() => void this.resume(channels), 500);
+      return;
     }
     const results = ack.ok ? ack.results : [];
     for (const t of trackers) {

@@ -1,7 +1,9 @@
 // The slow-client policy, per socket, at the engine.io buffer (where packets wait while a client
 // reads slower than the gateway writes):
-//   - market data is conflated: when a newer packet for the same market channel and event type
-//     is waiting, the older one is removed before the buffer is written (latest price wins);
+//   - market data is conflated once the client is slow, i.e. its buffer has not been written for
+//     `conflateAfterMs`: a waiting market packet is then removed when a newer one for the same
+//     channel and event type follows (latest price wins). A fast client that merely receives a
+//     burst in one tick (a backlog after a failover) gets every packet;
 //   - every other delivery is kept; when more than `maxBufferedPackets` wait, live delivery to
 //     the socket stops (it leaves its channel rooms) and the client is sent `resume:required`.
 //     The SDK then resumes from its cursor and the gap is replayed from Kafka: CRITICAL events are
@@ -17,6 +19,8 @@ import type { GatewayMetrics } from '../metrics.js';
 export interface SlowClientOptions {
   maxBufferedPackets: number;
   conflateMarketData: boolean;
+  /** How long the oldest waiting packet must have waited before market data is conflated, ms. */
+  conflateAfterMs: number;
 }
 
 interface EnginePacket {
@@ -46,6 +50,8 @@ export function guardSlowClient(
   let plain = 0;
   const conflatableKeys = new Set<string>();
   let overflowed = false;
+  /** When the oldest packet still waiting was created (0: nothing waits). */
+  let waitingSince = 0;
 
   socket.onAnyOutgoing((event: string, ...args: unknown[]) => {
     const d = args[0] as Partial<Delivery> | undefined;
@@ -59,7 +65,10 @@ export function guardSlowClient(
   const engine = socket.conn as unknown as EngineSocket;
   engine.on('packetCreate', (packet) => {
     if (packet.type !== 'message') return;
-    const key = tagNext ? nextKey : undefined;
+    const now = Date.now();
+    if (plain + conflatableKeys.size === 0) waitingSince = now;
+    // Only a client whose buffer has been stuck for a while is slow; a same-tick burst is not.
+    const key = tagNext && now - waitingSince >= options.conflateAfterMs ? nextKey : undefined;
     tagNext = false;
     if (key !== undefined) {
       keys.set(packet, key);
@@ -78,6 +87,7 @@ export function guardSlowClient(
     plain = 0;
     conflatableKeys.clear();
     overflowed = false;
+    waitingSince = 0;
   });
 }
 

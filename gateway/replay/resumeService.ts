@@ -29,6 +29,8 @@ export interface ResumeServiceOptions {
   maxRecords: number;
   timeoutMs: number;
   chunkSize: number;
+  /** Replay only the latest event per type on market channels. */
+  conflateMarketData: boolean;
 }
 
 /** Where replayed deliveries go: the socket that asked. */
@@ -102,6 +104,7 @@ export class ResumeService {
     } catch (err) {
       return this.gap(channel, end, `replay unavailable: ${errorMessage(err)}`);
     }
+    this.o.logger.debug({ channel, behind, ranges: [...ranges.values()] }, 'resume planned');
     if (behind > this.o.maxRecords) {
       return this.gap(
         channel,
@@ -118,7 +121,7 @@ export class ResumeService {
         ranges,
         end,
         out: [],
-        latest: isConflatable(channel) ? new Map() : undefined,
+        latest: this.o.conflateMarketData && isConflatable(channel) ? new Map() : undefined,
         prev: new Map(),
         replayed: 0,
         done,

@@ -15,7 +15,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function setup(maxBufferedPackets: number) {
+async function setup(maxBufferedPackets: number, conflateAfterMs = 20) {
   const http = createServer();
   const server = new Server(http, { transports: ['websocket'] });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -23,7 +23,7 @@ async function setup(maxBufferedPackets: number) {
   const overflows: number[] = [];
   const connected = new Promise<ServerSocket>((resolve) =>
     server.on('connection', (s) => {
-      guardSlowClient(s, { maxBufferedPackets, conflateMarketData: true }, metrics, (sock, waiting) => {
+      guardSlowClient(s, { maxBufferedPackets, conflateMarketData: true, conflateAfterMs }, metrics, (sock, waiting) => {
         overflows.push(waiting);
         sock.emit('resume:required', { reason: 'slow', channels: [] });
       });
@@ -78,6 +78,9 @@ describe('slow-client policy', () => {
     }
     tcp().pause();
     await clog(serverSocket);
+    // The first packet starts the wait; once it is older than conflateAfterMs the client is slow.
+    serverSocket.emit('MARGIN_CALL', delivery('risk:ACC-1', -1));
+    await new Promise((r) => setTimeout(r, 40));
     for (let i = 0; i < 100; i++) {
       serverSocket.emit('PRICE_UPDATE', delivery('market:AAPL', i));
       serverSocket.emit('PRICE_UPDATE', delivery('market:MSFT', i));
@@ -95,10 +98,20 @@ describe('slow-client policy', () => {
     expect(got.filter((g) => g.event === 'VOLUME_UPDATE').map((g) => g.offset)).toEqual([90]);
     // Nothing else is ever conflated: all 100 margin calls, in order.
     expect(got.filter((g) => g.event === 'MARGIN_CALL').map((g) => g.offset)).toEqual(
-      Array.from({ length: 100 }, (_, i) => i),
+      Array.from({ length: 101 }, (_, i) => i - 1),
     );
     expect(metrics.conflated).toBe(198 + 9);
     expect(overflows).toEqual([]);
+  });
+
+  it('does not conflate a burst for a client that keeps up', async () => {
+    const { serverSocket, client, metrics } = await setup(1000, 50);
+    const offsets: number[] = [];
+    client.on('PRICE_UPDATE', (d: { position: { offset: number } }) => offsets.push(d.position.offset));
+    for (let i = 0; i < 300; i++) serverSocket.emit('PRICE_UPDATE', delivery('market:AAPL', i));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(offsets).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(metrics.conflated).toBe(0);
   });
 
   it('keeps every critical delivery and asks the client to resume once when the buffer overflows', async () => {

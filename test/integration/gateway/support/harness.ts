@@ -4,6 +4,7 @@
 // clients. Every resource a factory creates is registered for `cleanup()`.
 
 import { SignJWT } from 'jose';
+import { pino } from 'pino';
 import { GatewayClient, type GatewayClientOptions } from '../../../../gateway/client/index.js';
 import type { GatewayConfigInput } from '../../../../gateway/config.js';
 import { createGateway, type Gateway } from '../../../../gateway/gateway.js';
@@ -96,7 +97,10 @@ export async function createFixture(name: string, partitions = 2): Promise<Fixtu
     channelPrefix,
     config,
     async startGateway(overrides) {
-      const gateway = await createGateway(config(overrides));
+      const logger = process.env.GW_TEST_LOG
+        ? pino({ level: process.env.GW_TEST_LOG }, pino.destination({ dest: 2, sync: true }))
+        : undefined;
+      const gateway = await createGateway(config(overrides), { logger });
       gateways.push(gateway);
       const { url } = await gateway.listen();
       return { gateway, url };
@@ -114,15 +118,20 @@ export async function createFixture(name: string, partitions = 2): Promise<Fixtu
       const event = sampleEvent(type, overrides);
       const priority = priorityOf(type);
       const topic = lanes[priority];
-      const key = String((event.header as Record<string, unknown>)[CATALOG[familyOf(type)].keyField]);
+      const key = String((event.header as unknown as Record<string, unknown>)[CATALOG[familyOf(type)].keyField]);
       const value = serdes.get(priority)!.serialize(event, { topic });
       return producer.send({ topic, key: Buffer.from(key), value });
     },
     async cleanup() {
+      const t0 = Date.now();
+      const step = (what: string) => process.env.GW_TEST_LOG && console.log(`cleanup ${what} +${Date.now() - t0}ms`);
       for (const c of clients) c.close();
       await Promise.allSettled(gateways.map((g) => g.close()));
+      step('gateways closed');
       await producer.disconnect();
+      step('producer closed');
       await topics.delete(Object.values(lanes));
+      step('topics deleted');
     },
   };
 }
