@@ -21,7 +21,12 @@ import { servicesConfig, uniqueName } from '../../support/services.js';
 const url = servicesConfig().registry.url;
 
 describe('interop with @confluentinc/schemaregistry', () => {
-  const client = new SchemaRegistryClient({ baseURLs: [url] });
+  // A request timeout so a slow registry answer is retried by their client instead of hanging.
+  const client = new SchemaRegistryClient({
+    baseURLs: [url],
+    createAxiosDefaults: { timeout: 10_000 },
+    maxRetries: 3,
+  });
   const theirReader = new AvroDeserializer(client, SerdeType.VALUE, {});
   const theirWriter = new AvroSerializer(client, SerdeType.VALUE, {
     useLatestVersion: true,
