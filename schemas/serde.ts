@@ -86,7 +86,7 @@ export async function createAvroSerde<T>(
  * const orders = await familySerde(registry, 'OrderEvent');       // topic tm.orders, subject tm.orders-value
  * const bytes = orders.serialize(sampleEvent('ORDER_FILLED'), { topic: 'tm.orders' });
  */
-export function familySerde<F extends EventFamily>(
+export async function familySerde<F extends EventFamily>(
   registry: SchemaRegistry,
   family: F,
   options: Partial<Omit<AvroSerdeOptions, 'schema'>> = {},
