@@ -132,6 +132,19 @@ export async function createGateway(
   });
 
   let listening = false;
+  let closed: Promise<void> | undefined;
+  const shutdown = async () => {
+    const t0 = Date.now();
+    await consumer.stop();
+    registry.stop();
+    await new Promise<void>((resolve) => {
+      io.close(() => resolve());
+      if (!listening) resolve();
+    });
+    await reader.close();
+    await redis.close();
+    logger.info({ ms: Date.now() - t0 }, 'gateway closed');
+  };
   return {
     io,
     config,
@@ -152,20 +165,9 @@ export async function createGateway(
       return { port, url: `${config.server.tls ? 'https' : 'http'}://${host}:${port}` };
     },
     lanePartitions: () => consumer.assignment(),
-    async close() {
-      const t0 = Date.now();
-      await consumer.stop();
-      logger.debug({ ms: Date.now() - t0 }, 'close: lane consumer stopped');
-      registry.stop();
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-        if (!listening) resolve();
-      });
-      logger.debug({ ms: Date.now() - t0 }, 'close: socket server closed');
-      await reader.close();
-      logger.debug({ ms: Date.now() - t0 }, 'close: replay reader closed');
-      await redis.close();
-      logger.info({ ms: Date.now() - t0 }, 'gateway closed');
+    close() {
+      closed ??= shutdown();
+      return closed;
     },
   };
 }

@@ -101,6 +101,8 @@ export class LaneConsumer {
     this.running = false;
     await this.loopDone;
     this.commitStored([...this.stored.values()]);
+    // The revoke that disconnecting triggers must not commit again (the handle is closing).
+    this.stored.clear();
     await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
   }
 
@@ -186,7 +188,8 @@ export class LaneConsumer {
       } else if (err.code === ERR_REVOKE) {
         const keys = tps.map((tp) => `${tp.topic}:${tp.partition}`);
         // Commit what was fanned out before the partitions move, so the next owner repeats little.
-        this.commitStored(keys.map((k) => this.stored.get(k)).filter((v) => v !== undefined));
+        if (this.running)
+          this.commitStored(keys.map((k) => this.stored.get(k)).filter((v) => v !== undefined));
         for (const k of keys) {
           this.assigned.delete(k);
           this.stored.delete(k);

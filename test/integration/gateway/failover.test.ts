@@ -5,8 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../gateway/gateway.js';
-import { createFixture, eventually, type Fixture, token } from './support/harness.js';
 import { criticalAndHighMix, EventFlow } from './support/flow.js';
+import { createFixture, eventually, type Fixture, token } from './support/harness.js';
 import { type GatewayProcess, spawnGateway, startBalancer } from './support/processes.js';
 
 let fx: Fixture;
@@ -19,7 +19,10 @@ beforeAll(async () => {
   doomed = await spawnGateway(fx.config({ instanceId: 'gw-doomed', server: { host: '127.0.0.1', port: 0 } }));
   survivor = await fx.startGateway({ instanceId: 'gw-survivor', server: { host: '127.0.0.1' } });
   await eventually(
-    () => doomed.partitions() > 0 && survivor.gateway.lanePartitions().length > 0 && doomed.partitions() + survivor.gateway.lanePartitions().length === 8,
+    () =>
+      doomed.partitions() > 0 &&
+      survivor.gateway.lanePartitions().length > 0 &&
+      doomed.partitions() + survivor.gateway.lanePartitions().length === 8,
     90_000,
     'both instances own lane partitions',
   );
@@ -36,7 +39,9 @@ afterAll(async () => {
 describe('instance failure under load', () => {
   it('resumes on the other instance with every CRITICAL and HIGH event exactly once, in order', async () => {
     const flow = new EventFlow(fx, criticalAndHighMix('ACC-FAIL', 'FAILX'));
-    const client = fx.client(`http://127.0.0.1:${balancer.port}`, { token: await token('u-fail', ['trader'], { account: 'ACC-FAIL' }) });
+    const client = fx.client(`http://127.0.0.1:${balancer.port}`, {
+      token: await token('u-fail', ['trader'], { account: 'ACC-FAIL' }),
+    });
     await client.connect();
     expect(balancer.connectionsTo.get(doomed.port)).toBe(1);
     const got = EventFlow.record(client);
@@ -48,17 +53,27 @@ describe('instance failure under load', () => {
     await eventually(() => got.length >= 60, 30_000, 'live deliveries before the kill');
     await doomed.kill();
     const killedAt = flow.produced.length;
-    await eventually(() => client.socket.connected && disconnects === 1, 30_000, 'reconnected to the survivor');
+    await eventually(
+      () => client.socket.connected && disconnects === 1,
+      30_000,
+      'reconnected to the survivor',
+    );
     expect(balancer.connectionsTo.get(Number(new URL(survivor.url).port))).toBe(1);
     // Keep the flow going through the dead instance's session timeout and the rebalance.
-    await eventually(() => survivor.gateway.lanePartitions().length === 8, 60_000, 'survivor owns every lane partition');
+    await eventually(
+      () => survivor.gateway.lanePartitions().length === 8,
+      60_000,
+      'survivor owns every lane partition',
+    );
     await new Promise((r) => setTimeout(r, 1500));
     await flow.stop();
     expect(flow.produced.length).toBeGreaterThan(killedAt + 50);
 
     await eventually(() => flow.complete(got), 60_000, 'every produced event delivered').catch((e) => {
       const missing = flow.missing(got);
-      throw new Error(`${e.message}: ${missing.length} missing, e.g. ${JSON.stringify(missing.slice(0, 5))}; cursors ${JSON.stringify(flow.channels.map((c) => client.cursor(c)))}`);
+      throw new Error(
+        `${e.message}: ${missing.length} missing, e.g. ${JSON.stringify(missing.slice(0, 5))}; cursors ${JSON.stringify(flow.channels.map((c) => client.cursor(c)))}`,
+      );
     });
     await new Promise((r) => setTimeout(r, 1000)); // late duplicates would show up here
     flow.verify(got);

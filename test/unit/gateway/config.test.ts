@@ -29,7 +29,11 @@ describe('gateway configuration', () => {
     expect(c.lanes).toMatchObject({ groupId: 'tmbus-gateway', startFrom: 'latest' });
     expect(c.authorization.roles.trader).toContain('orders:{sub}');
     expect(c.authorization.adminRoles).toEqual(['admin']);
-    expect(c.slowClients).toEqual({ maxBufferedPackets: 1000, conflateMarketData: true, conflateAfterMs: 50 });
+    expect(c.slowClients).toEqual({
+      maxBufferedPackets: 1000,
+      conflateMarketData: true,
+      conflateAfterMs: 50,
+    });
     expect(c.auth.jwt?.algorithms).toEqual(['HS256', 'RS256', 'ES256']);
   });
 

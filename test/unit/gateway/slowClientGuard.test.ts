@@ -23,10 +23,15 @@ async function setup(maxBufferedPackets: number, conflateAfterMs = 20) {
   const overflows: number[] = [];
   const connected = new Promise<ServerSocket>((resolve) =>
     server.on('connection', (s) => {
-      guardSlowClient(s, { maxBufferedPackets, conflateMarketData: true, conflateAfterMs }, metrics, (sock, waiting) => {
-        overflows.push(waiting);
-        sock.emit('resume:required', { reason: 'slow', channels: [] });
-      });
+      guardSlowClient(
+        s,
+        { maxBufferedPackets, conflateMarketData: true, conflateAfterMs },
+        metrics,
+        (sock, waiting) => {
+          overflows.push(waiting);
+          sock.emit('resume:required', { reason: 'slow', channels: [] });
+        },
+      );
       resolve(s);
     }),
   );

@@ -18,10 +18,26 @@ interface Produced {
 /** Channel → the event types (and overrides) that land on it, for account `account`. */
 export function criticalAndHighMix(account: string, symbol: string) {
   const mix: { channel: string; type: EventType; overrides: SampleOverrides<EventType> }[] = [
-    { channel: `risk:${account}`, type: 'RISK_LIMIT_BREACH', overrides: { header: { accountId: account } } as never },
-    { channel: `risk:${account}`, type: 'MARGIN_CALL', overrides: { header: { accountId: account } } as never },
-    { channel: `orders:${account}`, type: 'ORDER_REJECTED_CRITICAL', overrides: { header: { symbol }, payload: { accountId: account } } as never },
-    { channel: `orders:${account}`, type: 'ORDER_FILLED', overrides: { header: { symbol }, payload: { accountId: account } } as never },
+    {
+      channel: `risk:${account}`,
+      type: 'RISK_LIMIT_BREACH',
+      overrides: { header: { accountId: account } } as never,
+    },
+    {
+      channel: `risk:${account}`,
+      type: 'MARGIN_CALL',
+      overrides: { header: { accountId: account } } as never,
+    },
+    {
+      channel: `orders:${account}`,
+      type: 'ORDER_REJECTED_CRITICAL',
+      overrides: { header: { symbol }, payload: { accountId: account } } as never,
+    },
+    {
+      channel: `orders:${account}`,
+      type: 'ORDER_FILLED',
+      overrides: { header: { symbol }, payload: { accountId: account } } as never,
+    },
     { channel: `market:${symbol}`, type: 'PRICE_UPDATE', overrides: { header: { symbol } } as never },
   ];
   return mix;
@@ -48,7 +64,10 @@ export class EventFlow {
       for (let i = 0; this.running; i++) {
         const m = this.mix[i % this.mix.length]!;
         const eventId = crypto.randomUUID();
-        const overrides = { ...m.overrides, header: { ...(m.overrides.header ?? {}), eventId } } as SampleOverrides<EventType>;
+        const overrides = {
+          ...m.overrides,
+          header: { ...(m.overrides.header ?? {}), eventId },
+        } as SampleOverrides<EventType>;
         const position = await this.fx.publish(m.type, overrides);
         this.produced.push({ channel: m.channel, eventId, ...position });
         await new Promise((r) => setTimeout(r, intervalMs));

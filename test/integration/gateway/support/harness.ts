@@ -118,13 +118,16 @@ export async function createFixture(name: string, partitions = 2): Promise<Fixtu
       const event = sampleEvent(type, overrides);
       const priority = priorityOf(type);
       const topic = lanes[priority];
-      const key = String((event.header as unknown as Record<string, unknown>)[CATALOG[familyOf(type)].keyField]);
+      const key = String(
+        (event.header as unknown as Record<string, unknown>)[CATALOG[familyOf(type)].keyField],
+      );
       const value = serdes.get(priority)!.serialize(event, { topic });
       return producer.send({ topic, key: Buffer.from(key), value });
     },
     async cleanup() {
       const t0 = Date.now();
-      const step = (what: string) => process.env.GW_TEST_LOG && console.log(`cleanup ${what} +${Date.now() - t0}ms`);
+      const step = (what: string) =>
+        process.env.GW_TEST_LOG && console.log(`cleanup ${what} +${Date.now() - t0}ms`);
       for (const c of clients) c.close();
       await Promise.allSettled(gateways.map((g) => g.close()));
       step('gateways closed');

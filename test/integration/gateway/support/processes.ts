@@ -47,7 +47,8 @@ export async function spawnGateway(config: GatewayConfigInput): Promise<GatewayP
     port: Number(new URL(url).port),
     partitions: () => partitions,
     async kill() {
-      if (child.exitCode !== null) return;
+      // A signalled process keeps exitCode null: check both, or a second kill waits forever.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
@@ -56,7 +57,9 @@ export async function spawnGateway(config: GatewayConfigInput): Promise<GatewayP
 }
 
 /** Round-robin TCP balancer; a backend that refuses the connection is skipped. */
-export async function startBalancer(backends: number[]): Promise<{ port: number; close(): void; connectionsTo: Map<number, number> }> {
+export async function startBalancer(
+  backends: number[],
+): Promise<{ port: number; close(): void; connectionsTo: Map<number, number> }> {
   let next = 0;
   const sockets = new Set<Socket>();
   const connectionsTo = new Map<number, number>();
@@ -108,10 +111,18 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-      stdio: 'ignore',
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: 0,
     });
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
     probe.on('error', () => undefined);
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -130,7 +141,7 @@ export class PrivateRedis {
 
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
