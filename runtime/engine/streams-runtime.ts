@@ -155,12 +155,18 @@ export class StreamsRuntime {
       onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
     });
     const topics = [...new Set(plan.subtopologies.flatMap((s) => s.sourceTopics))];
+    // A sub-topology reading several co-partitioned topics (a join, a table beside its stream)
+    // needs partition p of each on the same instance. librdkafka's cooperative-sticky assignor
+    // places each topic's partitions independently; range places them alike. So such plans use
+    // range (eager rebalances), and the rest keep cooperative-sticky.
+    const coPartitioned = plan.subtopologies.some((s) => s.sourceTopics.length > 1);
     this.consumer = new BusConsumer({
       connection,
       groupId: plan.applicationId,
       clientId: `${clientId}-consumer`,
       topics,
       isolationLevel: 'read_committed',
+      assignmentStrategy: coPartitioned ? 'range' : 'cooperative-sticky',
       librdkafka: options.librdkafka?.consumer,
       logger: this.log,
       onAssign: async (partitions) => {

@@ -29,6 +29,12 @@ export interface BusConsumerOptions {
   batchSize?: number;
   /** Longest wait of one consume call, ms (it is charged per message by node-rdkafka). @default 5 */
   consumeTimeoutMs?: number;
+  /**
+   * `cooperative-sticky` moves only the partitions that must move; `range` gives partition p of
+   * every subscribed topic with the same partition count to the same member (co-partitioning).
+   * @default "cooperative-sticky"
+   */
+  assignmentStrategy?: 'cooperative-sticky' | 'range' | 'roundrobin';
   /** `read_committed` for exactly-once pipelines. @default "read_committed" */
   isolationLevel?: 'read_committed' | 'read_uncommitted';
   /** Where a group without committed offsets starts. @default "earliest" */
@@ -66,6 +72,7 @@ export class BusConsumer {
       options.groupId,
       {
         'isolation.level': options.isolationLevel ?? 'read_committed',
+        'partition.assignment.strategy': options.assignmentStrategy ?? 'cooperative-sticky',
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
           this.onRebalance(err, assignment),
         ...(options.librdkafka ?? {}),
@@ -132,8 +139,12 @@ export class BusConsumer {
     const previous = this.rebalancing;
     this.rebalancing = previous.then(async () => {
       try {
+        // Cooperative protocols hand out deltas; eager ones (range) revoke everything and then
+        // assign the full new set.
+        const cooperative = this.native.rebalanceProtocol() === 'COOPERATIVE';
         if (err.code === ERR_ASSIGN) {
-          this.native.incrementalAssign(assignment);
+          if (cooperative) this.native.incrementalAssign(assignment);
+          else this.native.assign(assignment);
           for (const p of partitions) this.assigned.set(key(p), p);
           if (this.options.onAssign && partitions.length > 0) {
             this.native.pause(partitions);
@@ -149,7 +160,8 @@ export class BusConsumer {
           if (!this.closing && this.options.onRevoke && partitions.length > 0)
             await this.options.onRevoke(partitions);
           for (const p of partitions) this.assigned.delete(key(p));
-          this.native.incrementalUnassign(assignment);
+          if (cooperative) this.native.incrementalUnassign(assignment);
+          else this.native.unassign();
           this.log.info({ partitions }, 'partitions revoked');
         } else {
           this.options.onError?.(kafkaError('KAFKA_CONSUME', 'rebalance error', err));
