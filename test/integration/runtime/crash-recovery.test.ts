@@ -25,8 +25,18 @@ function launch(env: Record<string, string>): ChildProcess {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
+  // A runtime that dies on its own (bad config, compile error) must fail the test at once, not
+  // after the read timeouts.
+  child.once('exit', (code, signal) => {
+    if (signal === null && code !== 0) unexpectedExit = new Error(`runtime process exited with code ${code}`);
+  });
   return child;
 }
+
+let unexpectedExit: Error | undefined;
+const alive = () => {
+  if (unexpectedExit) throw unexpectedExit;
+};
 
 const KEYS = 20;
 const TOTAL = 40_000;
