@@ -49,7 +49,11 @@ export async function* readRanges(
     `tmbus-ops-reader-${process.pid}-${Date.now()}`,
     { 'isolation.level': options.isolationLevel ?? 'read_committed', 'queued.min.messages': 100_000 },
   );
-  const consumer = new Kafka.KafkaConsumer(conf as Kafka.ConsumerGlobalConfig, {});
+  // A range start that retention has deleted since it was planned (a checkpoint resumed days
+  // later) reads on from the oldest record still there, instead of jumping to the end.
+  const consumer = new Kafka.KafkaConsumer(conf as Kafka.ConsumerGlobalConfig, {
+    'auto.offset.reset': 'earliest',
+  });
   await new Promise<void>((resolve, reject) =>
     consumer.connect({ timeout: 30_000 }, (err) =>
       err ? reject(kafkaError('KAFKA_CONNECTION', 'range reader could not connect', err)) : resolve(),

@@ -17,6 +17,7 @@ import {
   remainingRanges,
   replayIdOf,
 } from './replay-checkpoint.js';
+import { prefetching, rateThrottle } from './replay-pacing.js';
 import { parseTimeSpec } from './time-spec.js';
 
 export interface ReplayOptions {
@@ -255,55 +256,6 @@ async function ensureTarget(options: ReplayOptions, sourcePartitions: number): P
   const existing = (await topics.describe([options.into])).get(options.into);
   if (!existing) await topics.ensure([{ name: options.into, partitions: sourcePartitions }]);
   return (existing?.partitions ?? sourcePartitions) === sourcePartitions;
-}
-
-/**
- * Asks the reader for the next batch as soon as the current one is handed out, so reading batch
- * N+1 overlaps producing batch N. Only one batch is ever being produced: the checkpoint still
- * trails the acknowledged records by at most one batch.
- */
-async function* prefetching<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
-  // A prefetch may fail while the previous batch is being produced; mark it handled now (it is
-  // rethrown by the `await` of the next round) so Node does not report an unhandled rejection.
-  const ask = () => {
-    const p = source.next();
-    p.catch(() => undefined);
-    return p;
-  };
-  let next = ask();
-  try {
-    for (;;) {
-      const result = await next;
-      if (result.done) return;
-      next = ask();
-      yield result.value;
-    }
-  } finally {
-    // Let a read in progress finish, then close the reader (and its consumer).
-    await next.catch(() => undefined);
-    await source.return(undefined);
-  }
-}
-
-/** Sleeps after each batch so the run's average rate stays at or under `perSec` (abortable). */
-function rateThrottle(perSec: number | undefined, signal: AbortSignal | undefined) {
-  const started = Date.now();
-  let sent = 0;
-  return async (count: number): Promise<void> => {
-    sent += count;
-    if (!perSec) return;
-    const wait = started + (sent * 1000) / perSec - Date.now();
-    if (wait <= 0 || signal?.aborted) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, wait);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  };
 }
 
 /** Relative specs enter the id as typed; absolute ones as their instant. */
