@@ -168,7 +168,7 @@ describe('replay --into', () => {
     const argv = ['replay', '--topic', source, '--from', String(from), '--to', String(to), '--into', into];
     const env = cliEnv(connection, { TMBUS_REPLAY_CHECKPOINT_DIR: checkpointDir });
     // Throttled so the kill lands mid-range; the checkpoint file is watched to know when.
-    const run = startCli([...argv, '--batch-size', String(batch), '--max-rate', '1500'], env);
+    const run = startCli([...argv, '--batch-size', String(batch), '--max-rate', '500'], env);
     let replayId: string | undefined;
     await waitFor(
       async () => {
@@ -180,7 +180,7 @@ describe('replay --into', () => {
         const checkpoint = await store()
           .load(replayId)
           .catch(() => undefined);
-        return Object.values(checkpoint?.next ?? {}).length === 3 && doneOf(checkpoint!) >= 400;
+        return Object.values(checkpoint?.next ?? {}).length === 3 && doneOf(checkpoint!) >= 300;
       },
       60_000,
       'the replay to get going',

@@ -1,0 +1,143 @@
+// The external latency probe: a node-rdkafka consumer on the output topics (its own group,
+// read_committed, assigned from the beginning so no rebalance delays it) that records, per lane,
+// receive time − record timestamp in hdr histograms. Both systems under test propagate the input
+// record's timestamp and headers to their outputs, so the same probe measures the Node runtime and
+// the Kafka Streams peer the same way. The lane is the `tm-priority` header (else the family of the
+// topic); the `bench-seq` header proves nothing was lost.
+//
+// usage: spawned by bench/run.ts with an IPC channel; argv[2] is a ProbeConfig JSON.
+
+import Kafka from 'node-rdkafka';
+import { HEADERS } from '../core/headers.js';
+import { PRIORITIES, type Priority, priorityOf } from '../schemas/catalog.js';
+import { LaneLatency, SequenceTracker } from './lib/latency.js';
+import { SEQ_HEADER } from './lib/load-plan.js';
+import type { ProbeCommand, ProbeConfig, ProbeMessage, ProbeSnapshot } from './lib/probe-protocol.js';
+import { MIX } from './runtime/mix.js';
+
+const config = JSON.parse(process.argv[2] ?? '') as ProbeConfig;
+const send = (m: ProbeMessage) => process.send?.(m);
+
+// Fallback lane when an output carries no priority header: the lane of the topic's family.
+const topicLane = new Map<string, Priority>();
+for (const { topic } of config.topics) {
+  const entry = MIX.find((e) => topic.endsWith(`-${e.family}`));
+  if (entry) topicLane.set(topic, priorityOf(entry.types[0]!));
+}
+
+const latency = new LaneLatency();
+const seqs = new SequenceTracker(config.seqCapacity);
+let phase = freshCounters();
+
+function freshCounters() {
+  return {
+    received: 0,
+    distinctAtStart: 0,
+    duplicatesAtStart: 0,
+    unsequenced: 0,
+    perTopic: {} as Record<string, number>,
+    firstReceiveAt: 0,
+    lastReceiveAt: 0,
+  };
+}
+
+const consumer = new Kafka.KafkaConsumer(
+  {
+    'metadata.broker.list': config.brokers,
+    'group.id': `bench-probe-${process.pid}-${Date.now().toString(36)}`,
+    'client.id': 'bench-probe',
+    'enable.auto.commit': false,
+    'isolation.level': 'read_committed',
+    'fetch.wait.max.ms': 5,
+    'fetch.min.bytes': 1,
+    'socket.nagle.disable': true,
+    'queued.min.messages': 50_000,
+  } as Kafka.ConsumerGlobalConfig,
+  { 'auto.offset.reset': 'earliest' },
+);
+
+await new Promise<void>((resolve, reject) =>
+  consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())),
+);
+consumer.assign(
+  config.topics.flatMap(({ topic, partitions }) =>
+    Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })),
+  ),
+);
+// Non-blocking batches: a consume timeout is charged per message by node-rdkafka, so a waiting
+// batch call would hold early records back while later ones trickle in.
+consumer.setDefaultConsumeTimeout(0);
+
+let running = true;
+function onBatch(messages: Kafka.Message[]): void {
+  const now = Date.now();
+  if (messages.length === 0) return;
+  if (phase.firstReceiveAt === 0) phase.firstReceiveAt = now;
+  phase.lastReceiveAt = now;
+  for (const m of messages) {
+    phase.received++;
+    phase.perTopic[m.topic] = (phase.perTopic[m.topic] ?? 0) + 1;
+    let lane: Priority | undefined;
+    let seq = -1;
+    if (m.headers) {
+      for (const h of m.headers) {
+        const p = h[HEADERS.priority];
+        if (p !== undefined) {
+          const s = p.toString();
+          if ((PRIORITIES as readonly string[]).includes(s)) lane = s as Priority;
+        }
+        const q = h[SEQ_HEADER];
+        if (q !== undefined) seq = Number(q.toString());
+      }
+    }
+    lane ??= topicLane.get(m.topic) ?? 'STANDARD';
+    latency.record(lane, now - (m.timestamp ?? now));
+    if (seq >= 0) seqs.mark(seq);
+    else phase.unsequenced++;
+  }
+}
+
+function loop(): void {
+  if (!running) return;
+  consumer.consume(10_000, (err, messages) => {
+    if (err) send({ type: 'error', message: String(err) });
+    else onBatch(messages);
+    if (messages?.length) setImmediate(loop);
+    else setTimeout(loop, 1);
+  });
+}
+loop();
+send({ type: 'ready' });
+
+const progress = setInterval(
+  () => send({ type: 'progress', distinct: seqs.distinct - phase.distinctAtStart, received: phase.received }),
+  200,
+);
+
+process.on('message', (raw: ProbeCommand) => {
+  if (raw.cmd === 'snapshot') {
+    const snapshot: ProbeSnapshot = {
+      lanes: latency.summary(),
+      received: phase.received,
+      distinct: seqs.distinct - phase.distinctAtStart,
+      duplicates: seqs.duplicates - phase.duplicatesAtStart,
+      unsequenced: phase.unsequenced,
+      perTopic: phase.perTopic,
+      firstReceiveAt: phase.firstReceiveAt,
+      lastReceiveAt: phase.lastReceiveAt,
+    };
+    if (raw.reset) {
+      latency.reset();
+      phase = freshCounters();
+      phase.distinctAtStart = seqs.distinct;
+      phase.duplicatesAtStart = seqs.duplicates;
+    }
+    send({ type: 'snapshot', snapshot });
+  } else if (raw.cmd === 'stop') {
+    running = false;
+    clearInterval(progress);
+    consumer.disconnect(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  }
+});
+process.on('disconnect', () => process.exit(0));
