@@ -5,6 +5,7 @@
 // `ProcessingError` naming the stage; and `finalize` (timers, listeners) always runs, whether the
 // subscription ends by completion, error or unsubscribe.
 
+import { context, trace } from '@opentelemetry/api';
 import { Observable, type OperatorFunction } from 'rxjs';
 import { type BusError, isBusError, ProcessingError } from '../core/errors.js';
 
@@ -83,6 +84,10 @@ export function operate<T, R>(
       const upstream = source.subscribe({
         next(value) {
           if (destination.closed) return;
+          // Traced records (the runtime made a span active for this record) get one span per
+          // stage, nested along the pipeline; untraced ones pay one context lookup.
+          const parent = trace.getActiveSpan();
+          if (parent) return tracedNext(stage, () => handlers.next(value), out);
           try {
             handlers.next(value);
           } catch (error) {
@@ -108,4 +113,19 @@ export function operate<T, R>(
         handlers.finalize?.();
       };
     });
+}
+
+const STAGE_TRACER = '@trademaster/event-bus/stages';
+
+function tracedNext(stage: string, next: () => void, out: StageOutput<unknown>): void {
+  const span = trace.getTracer(STAGE_TRACER).startSpan(stage, { attributes: { 'tm.stage': stage } });
+  try {
+    context.with(trace.setSpan(context.active(), span), next);
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: 2 });
+    out.fail(error);
+  } finally {
+    span.end();
+  }
 }
