@@ -24,11 +24,16 @@ export interface ReadRange {
   to: number;
 }
 
+interface WatermarkQueries {
+  inflight?: { at: number; promise: Promise<Watermarks> };
+  next?: Promise<Watermarks>;
+}
+
 export class KafkaReader {
   private readonly consumer: Kafka.KafkaConsumer;
   private partitionCache = new Map<string, { at: number; partitions: number[] }>();
   private watermarkCache = new Map<string, { at: number; value: Watermarks }>();
-  private watermarkInflight = new Map<string, { at: number; promise: Promise<Watermarks> }>();
+  private watermarkQueries = new Map<string, WatermarkQueries>();
   private eofs = new Map<string, number>();
   private reading = false;
 
@@ -74,15 +79,35 @@ export class KafkaReader {
 
   /**
    * Low and high watermark of a partition as the broker saw them at some instant after
-   * `notBefore` (epoch ms). Concurrent callers share one broker request, so a thousand clients
-   * resuming together cost one query per partition, not a thousand.
+   * `notBefore` (epoch ms). Callers share broker requests: while one query is in flight, every
+   * later caller waits for the single query that starts when it returns. A thousand clients
+   * subscribing at once cost about one query per partition and round trip, not a thousand.
    */
-  async watermarks(topic: string, partition: number, notBefore: number): Promise<Watermarks> {
+  watermarks(topic: string, partition: number, notBefore: number): Promise<Watermarks> {
     const key = cursorKey(topic, partition);
     const cached = this.watermarkCache.get(key);
-    if (cached && cached.at >= notBefore) return cached.value;
-    const inflight = this.watermarkInflight.get(key);
-    if (inflight && inflight.at >= notBefore) return inflight.promise;
+    if (cached && cached.at >= notBefore) return Promise.resolve(cached.value);
+    const q = this.watermarkQueries.get(key) ?? {};
+    this.watermarkQueries.set(key, q);
+    if (q.inflight && q.inflight.at >= notBefore) return q.inflight.promise;
+    if (q.next) return q.next;
+    if (!q.inflight) return this.queryWatermarks(topic, partition, q).promise;
+    // Started before this caller asked: queue one follow-up query for everyone who arrives now.
+    q.next = q.inflight.promise
+      .catch(() => undefined)
+      .then(() => {
+        q.next = undefined;
+        return this.queryWatermarks(topic, partition, q).promise;
+      });
+    return q.next;
+  }
+
+  private queryWatermarks(
+    topic: string,
+    partition: number,
+    q: WatermarkQueries,
+  ): { at: number; promise: Promise<Watermarks> } {
+    const key = cursorKey(topic, partition);
     const at = Date.now();
     const promise = new Promise<Watermarks>((resolve, reject) =>
       this.consumer.queryWatermarkOffsets(topic, partition, 10_000, (err, o) =>
@@ -90,18 +115,20 @@ export class KafkaReader {
           ? reject(kafkaError('KAFKA_CONSUME', 'watermark query failed', err, { topic, partition }))
           : resolve({ low: o.lowOffset, high: o.highOffset }),
       ),
-    ).then((value) => {
-      const current = this.watermarkCache.get(key);
-      if (!current || current.at < at) this.watermarkCache.set(key, { at, value });
-      return value;
-    });
-    this.watermarkInflight.set(key, { at, promise });
-    void promise
-      .finally(() => {
-        if (this.watermarkInflight.get(key)?.promise === promise) this.watermarkInflight.delete(key);
-      })
-      .catch(() => undefined);
-    return promise;
+    ).then(
+      (value) => {
+        const current = this.watermarkCache.get(key);
+        if (!current || current.at < at) this.watermarkCache.set(key, { at, value });
+        if (q.inflight?.promise === promise) q.inflight = undefined;
+        return value;
+      },
+      (err: unknown) => {
+        if (q.inflight?.promise === promise) q.inflight = undefined;
+        throw err;
+      },
+    );
+    q.inflight = { at, promise };
+    return q.inflight;
   }
 
   /**

@@ -1,0 +1,225 @@
+// Gateway load benchmark: N concurrent Socket.IO connections (default 10,000) from separate client
+// processes against one gateway process, with Avro events produced to fresh lane topics on the real
+// Kafka, Redis and schema registry. Reports connect time, deliveries/s, p50/p99 end-to-end latency
+// (producer timestamp → client receipt) and the gateway's heap.
+//
+//   node --import tsx bench/gateway-load.mjs [--connections 10000] [--symbols 100] [--rate 200]
+//        [--duration 30] [--client-procs 2] [--concurrency 200]
+//
+// `--rate` is events/s produced (90% market data on `--symbols` symbols, 10% order fills to single
+// accounts); each market event reaches connections/symbols clients. Results also go to
+// bench/results/gateway-load-<time>.json. Services: TMBUS_* variables or the services script defaults.
+
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectionConfigFromEnv } from '../core/config.ts';
+import { BusProducer } from '../runtime/kafka/producer.ts';
+import { TopicManager } from '../runtime/kafka/topics.ts';
+import { CATALOG, familyOf, PRIORITIES, priorityOf } from '../schemas/catalog.ts';
+import { createEventSerde } from '../schemas/event-serde.ts';
+import { HttpSchemaRegistry } from '../schemas/http-registry.ts';
+import { sampleEvent } from '../schemas/samples.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '10000' },
+    symbols: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '30' },
+    'client-procs': { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '200' },
+  },
+});
+const N = Number(args.connections);
+const SYMBOLS = Number(args.symbols);
+const RATE = Number(args.rate);
+const DURATION = Number(args.duration);
+const PROCS = Math.max(1, Math.min(N, Number(args['client-procs'])));
+const root = join(import.meta.dirname, '..');
+const log = (...m) => console.error(`[gateway-load ${new Date().toISOString().slice(11, 19)}]`, ...m);
+
+const connection = connectionConfigFromEnv({
+  TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
+  TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  TMBUS_REDIS_URL: 'redis://127.0.0.1:16379',
+  ...process.env,
+});
+const run = `${Date.now().toString(36)}`;
+const lanes = Object.fromEntries(PRIORITIES.map((p) => [p, `bench-gw-${p.toLowerCase()}-${run}`]));
+const auth = {
+  secret: `bench-secret-${run}-0123456789abcdef0123456789`,
+  issuer: 'https://bench.idp',
+  audience: 'bench-gw',
+};
+
+// --- Kafka: lanes, serdes, producer -----------------------------------------------------------
+const topics = new TopicManager(connection);
+await topics.ensure(PRIORITIES.map((p) => ({ name: lanes[p], partitions: 4 })));
+const registry = new HttpSchemaRegistry({ url: connection.registry.url });
+const serdes = Object.fromEntries(
+  await Promise.all(PRIORITIES.map(async (p) => [p, await createEventSerde(registry, { topic: lanes[p] })])),
+);
+const producer = new BusProducer({ connection, clientId: `bench-gw-producer-${run}` });
+await producer.connect();
+
+function publish(type, overrides) {
+  const event = sampleEvent(type, overrides);
+  const priority = priorityOf(type);
+  const key = String(event.header[CATALOG[familyOf(type)].keyField]);
+  return producer.send({
+    topic: lanes[priority],
+    key: Buffer.from(key),
+    value: serdes[priority].serialize(event, { topic: lanes[priority] }),
+  });
+}
+
+// --- the gateway process --------------------------------------------------------------------
+const gatewayConfig = {
+  instanceId: `bench-gw-${run}`,
+  connection: { ...connection, redis: { url: connection.redis?.url ?? 'redis://127.0.0.1:16379' } },
+  server: { host: '127.0.0.1', port: 0 },
+  lanes: { topics: lanes, groupId: `bench-gw-${run}`, startFrom: 'latest' },
+  redis: { keyPrefix: `bench-gw-${run}:`, channelPrefix: `bench-gw-${run}` },
+  auth: { jwt: auth },
+};
+const server = fork(join(root, 'bench/gateway-load-server.ts'), [], {
+  execArgv: ['--import', 'tsx', '--max-old-space-size=2048'],
+  env: { ...process.env, GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+let stats = { heapUsed: 0, rss: 0, partitions: 0, metrics: undefined };
+let peak = { heapUsed: 0, rss: 0 };
+const url = await new Promise((resolve) =>
+  server.on('message', (m) => {
+    if (m.kind === 'ready') resolve(m.url);
+    if (m.kind === 'stats') {
+      stats = m;
+      peak = { heapUsed: Math.max(peak.heapUsed, m.heapUsed), rss: Math.max(peak.rss, m.rss) };
+    }
+  }),
+);
+while (stats.partitions < 16) await new Promise((r) => setTimeout(r, 200));
+log(`gateway ${url} owns all 16 lane partitions; heap ${mb(stats.heapUsed)}`);
+
+// --- the clients ----------------------------------------------------------------------------
+const per = Math.ceil(N / PROCS);
+const clients = Array.from({ length: PROCS }, (_, k) =>
+  fork(join(root, 'bench/gateway-load-clients.mjs'), [], {
+    env: {
+      ...process.env,
+      LOAD_CLIENTS: JSON.stringify({
+        url,
+        count: Math.min(per, N - k * per),
+        offset: k * per,
+        symbols: SYMBOLS,
+        concurrency: Math.ceil(Number(args.concurrency) / PROCS),
+        ...auth,
+      }),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  }),
+);
+const heapBefore = stats.heapUsed;
+const connected = await Promise.all(
+  clients.map(
+    (c) =>
+      new Promise((resolve) =>
+        c.on('message', (m) => (m.kind === 'connected' ? resolve(m) : m.kind === 'log' && log(m.message))),
+      ),
+  ),
+);
+const connectMs = Math.max(...connected.map((c) => c.ms));
+const open = connected.reduce((n, c) => n + c.connected, 0);
+log(
+  `${open}/${N} connected and subscribed in ${connectMs} ms (${connected.reduce((n, c) => n + c.failed, 0)} failed)`,
+);
+await new Promise((r) => setTimeout(r, 2000));
+const heapConnected = stats.heapUsed;
+
+// --- load -----------------------------------------------------------------------------------
+let produced = 0;
+let running = true;
+async function produce() {
+  const tickMs = 10;
+  let carry = 0;
+  for (let i = 0; running; ) {
+    const t0 = Date.now();
+    carry += (RATE * tickMs) / 1000;
+    const batch = [];
+    for (; carry >= 1; carry--, i++) {
+      if (i % 10 === 9) batch.push(publish('ORDER_FILLED', { payload: { accountId: `ACC-${i % N}` } }));
+      else batch.push(publish('PRICE_UPDATE', { header: { symbol: `SYM${i % SYMBOLS}` } }));
+    }
+    await Promise.all(batch);
+    produced += batch.length;
+    await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - t0))));
+  }
+}
+const producing = produce();
+await new Promise((r) => setTimeout(r, 3000)); // warm-up
+peak = { heapUsed: 0, rss: 0 };
+const producedAtStart = produced;
+const windowStart = Date.now();
+for (const c of clients) c.send({ kind: 'start' });
+await new Promise((r) => setTimeout(r, DURATION * 1000));
+const results = await Promise.all(
+  clients.map((c) => {
+    const p = new Promise((resolve) => c.on('message', (m) => m.kind === 'result' && resolve(m)));
+    c.send({ kind: 'stop' });
+    return p;
+  }),
+);
+const windowMs = Date.now() - windowStart;
+const producedInWindow = produced - producedAtStart;
+running = false;
+await producing;
+
+// --- report ---------------------------------------------------------------------------------
+const buckets = new Array(100_001).fill(0);
+for (const r of results) {
+  for (let i = 0; i < r.buckets.length; i++) buckets[i] += r.buckets[i];
+}
+const delivered = results.reduce((n, r) => n + r.deliveries, 0);
+const quantile = (q) => {
+  const total = buckets.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    seen += buckets[i];
+    if (seen >= q * total) return i / 10;
+  }
+  return Number.NaN;
+};
+const report = {
+  connections: { requested: N, open, connectMs, clientProcesses: PROCS },
+  load: { eventsPerSecond: RATE, symbols: SYMBOLS, durationMs: windowMs, producedInWindow },
+  deliveries: {
+    total: delivered,
+    perSecond: Math.round((delivered / windowMs) * 1000),
+    perMinute: Math.round((delivered / windowMs) * 60_000),
+  },
+  latencyMs: { p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) },
+  gatewayHeap: {
+    idle: mb(heapBefore),
+    connected: mb(heapConnected),
+    peakDuringLoad: mb(peak.heapUsed),
+    peakRss: mb(peak.rss),
+    maxOldSpace: '2048 MB',
+  },
+  gatewayMetrics: stats.metrics,
+};
+console.log(JSON.stringify(report, null, 2));
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, `bench/results/gateway-load-${run}.json`), JSON.stringify(report, null, 2));
+
+for (const c of clients) c.send({ kind: 'exit' });
+server.send({ kind: 'stop' });
+await new Promise((r) => server.once('exit', r));
+await producer.disconnect();
+await topics.delete(Object.values(lanes));
+process.exit(0);
+
+function mb(bytes) {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
+}
