@@ -7,7 +7,11 @@ import { isBusError } from '../core/errors.js';
 import { servicesCommand } from './services.js';
 import { demoCommand } from './demo.js';
 import { describeCommand } from './describe.js';
+import { chainCommand } from './chain.js';
+import { lagCommand } from './lag.js';
+import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
+import { tokenCommand } from './token.js';
 import { schemasCommand } from '../schemas/index.js';
 
 export function createProgram(): Command {
@@ -18,6 +22,10 @@ export function createProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(describeCommand());
   program.addCommand(schemasCommand());
+  program.addCommand(replayCommand());
+  program.addCommand(lagCommand());
+  program.addCommand(chainCommand());
+  program.addCommand(tokenCommand());
   program.addCommand(servicesCommand());
   program.addCommand(demoCommand());
   return program;

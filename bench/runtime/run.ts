@@ -100,6 +100,7 @@ async function measure(guarantee: ProcessingGuarantee, offered: number | 'max'):
     plan,
     guarantee,
     commitIntervalMs: 100,
+    maxQueuedPerPartition: Number(process.env.TMBUS_BENCH_MAX_QUEUED ?? 5000),
     onRecordDone: (lane: Priority, _queueMs, e2eMs) => {
       const now = Date.now();
       if (done === 0) first = now;
