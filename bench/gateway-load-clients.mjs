@@ -70,15 +70,22 @@ process.send({
   failed,
 });
 
+let cpuAtStart = process.cpuUsage();
+let startedAt = Date.now();
 process.on('message', (m) => {
   if (m.kind === 'start') {
+    cpuAtStart = process.cpuUsage();
+    startedAt = Date.now();
     measuring = true;
     windowDeliveries = 0;
     buckets.fill(0);
   } else if (m.kind === 'stop') {
     measuring = false;
+    const used = process.cpuUsage(cpuAtStart);
+    const cpuPercent = Math.round(((used.user + used.system) / 1000 / (Date.now() - startedAt)) * 100);
     process.send({
       kind: 'result',
+      cpuPercent,
       deliveries: windowDeliveries,
       total: deliveries,
       buckets: Array.from(buckets),

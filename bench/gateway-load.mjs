@@ -12,6 +12,7 @@
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectionConfigFromEnv } from '../core/config.ts';
@@ -89,14 +90,16 @@ const server = fork(join(root, 'bench/gateway-load-server.ts'), [], {
   env: { ...process.env, GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-let stats = { heapUsed: 0, rss: 0, partitions: 0, metrics: undefined };
+let stats = { heapUsed: 0, rss: 0, cpuPercent: 0, partitions: 0, metrics: undefined };
 let peak = { heapUsed: 0, rss: 0 };
+let cpuSamples = [];
 const url = await new Promise((resolve) =>
   server.on('message', (m) => {
     if (m.kind === 'ready') resolve(m.url);
     if (m.kind === 'stats') {
       stats = m;
       peak = { heapUsed: Math.max(peak.heapUsed, m.heapUsed), rss: Math.max(peak.rss, m.rss) };
+      cpuSamples.push(m.cpuPercent);
     }
   }),
 );
@@ -141,25 +144,37 @@ const heapConnected = stats.heapUsed;
 // --- load -----------------------------------------------------------------------------------
 let produced = 0;
 let running = true;
+/** Open-loop: sends are not awaited one by one, only bounded (the rate must not depend on acks). */
 async function produce() {
   const tickMs = 10;
+  const inflight = new Set();
   let carry = 0;
+  let last = Date.now();
   for (let i = 0; running; ) {
     const t0 = Date.now();
-    carry += (RATE * tickMs) / 1000;
-    const batch = [];
+    // By elapsed time, so a late timer does not lower the rate.
+    carry += (RATE * (t0 - last)) / 1000;
+    last = t0;
     for (; carry >= 1; carry--, i++) {
-      if (i % 10 === 9) batch.push(publish('ORDER_FILLED', { payload: { accountId: `ACC-${i % N}` } }));
-      else batch.push(publish('PRICE_UPDATE', { header: { symbol: `SYM${i % SYMBOLS}` } }));
+      const p =
+        i % 10 === 9
+          ? publish('ORDER_FILLED', { payload: { accountId: `ACC-${i % N}` } })
+          : publish('PRICE_UPDATE', { header: { symbol: `SYM${i % SYMBOLS}` } });
+      inflight.add(p);
+      void p.then(() => {
+        inflight.delete(p);
+        produced++;
+      });
     }
-    await Promise.all(batch);
-    produced += batch.length;
+    while (inflight.size > 20_000) await new Promise((r) => setTimeout(r, 1));
     await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - t0))));
   }
+  await Promise.all(inflight);
 }
 const producing = produce();
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
 peak = { heapUsed: 0, rss: 0 };
+cpuSamples = [];
 const producedAtStart = produced;
 const windowStart = Date.now();
 for (const c of clients) c.send({ kind: 'start' });
@@ -172,6 +187,7 @@ const results = await Promise.all(
   }),
 );
 const windowMs = Date.now() - windowStart;
+const gatewayCpu = Math.round(cpuSamples.reduce((a, b) => a + b, 0) / Math.max(1, cpuSamples.length));
 const producedInWindow = produced - producedAtStart;
 running = false;
 await producing;
@@ -206,6 +222,11 @@ const report = {
     peakDuringLoad: mb(peak.heapUsed),
     peakRss: mb(peak.rss),
     maxOldSpace: '2048 MB',
+  },
+  cpuPercentOfOneCore: {
+    gateway: gatewayCpu,
+    clientProcesses: results.map((r) => r.cpuPercent),
+    machineCores: cpus().length,
   },
   gatewayMetrics: stats.metrics,
 };
