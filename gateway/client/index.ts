@@ -81,6 +81,7 @@ export class GatewayClient {
   private readonly gapListeners = new Set<(result: ResumeResult) => void>();
   private readonly closedListeners = new Set<(notice: { code: string; reason: string }) => void>();
   private readonly ackTimeoutMs: number;
+  private refreshedToken: string | undefined;
   /** Last `session:closed` notice from the gateway. */
   lastClose: { code: string; reason: string } | undefined;
 
@@ -180,8 +181,11 @@ export class GatewayClient {
   }
 
   /** Sends a fresh token in-band (the connection stays up). */
-  refreshToken(token: string): Promise<RefreshAck> {
-    return this.request('auth:refresh', { token });
+  async refreshToken(token: string): Promise<RefreshAck> {
+    const ack = await this.request<RefreshAck>('auth:refresh', { token });
+    // A later reconnect must present the refreshed token, not the one the client started with.
+    if (ack.ok) this.refreshedToken = token;
+    return ack;
   }
 
   /** The cursor of a channel (what a resume would send). */
@@ -274,8 +278,9 @@ export class GatewayClient {
   private async handshakeAuth(): Promise<Record<string, string>> {
     if (this.options.apiKey) return { apiKey: this.options.apiKey };
     const t = this.options.token;
-    if (t === undefined) return {};
-    return { token: typeof t === 'function' ? await t() : t };
+    if (typeof t === 'function') return { token: await t() };
+    const token = this.refreshedToken ?? t;
+    return token === undefined ? {} : { token };
   }
 
   private async request<R extends Ack>(event: keyof ClientToServerEvents, payload: unknown): Promise<R> {

@@ -189,6 +189,11 @@ describe('token lifetime', () => {
     expect(refreshed).toBe(1);
     expect(client.socket.connected).toBe(true);
     expect(client.lastClose).toBeUndefined();
+    // A reconnect (network blip) after the first token expired presents the refreshed one.
+    const reconnected = new Promise((r) => client.socket.once('connect', () => r(undefined)));
+    client.socket.io.engine.close();
+    await reconnected;
+    expect(client.socket.connected).toBe(true);
     // A refresh naming someone else is refused and changes nothing.
     const hijack = await client.refreshToken(await token('u-other', ['admin']));
     expect(hijack).toMatchObject({ ok: false, code: 'AUTH_FORBIDDEN' });
