@@ -4,15 +4,15 @@
 
 import { Command } from 'commander';
 import { isBusError } from '../core/errors.js';
-import { servicesCommand } from './services.js';
+import { schemasCommand } from '../schemas/index.js';
+import { chainCommand } from './chain.js';
 import { demoCommand } from './demo.js';
 import { describeCommand } from './describe.js';
-import { chainCommand } from './chain.js';
 import { lagCommand } from './lag.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
+import { servicesCommand } from './services.js';
 import { tokenCommand } from './token.js';
-import { schemasCommand } from '../schemas/index.js';
 
 export function createProgram(): Command {
   const program = new Command('tmbus')

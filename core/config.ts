@@ -38,7 +38,11 @@ export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
  * Parses `input` with `schema`, turning the first problems into one `ConfigError` that names the
  * offending keys and what is accepted.
  */
-export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, source = 'configuration'): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  source = 'configuration',
+): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {

@@ -83,7 +83,10 @@ export class BusError extends Error {
   readonly context: ErrorContext;
 
   constructor(code: ErrorCode, message: string, options: BusErrorOptions = {}) {
-    super(withContext(message, options.context), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      withContext(message, options.context),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.retriable = options.retriable ?? false;

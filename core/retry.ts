@@ -2,7 +2,12 @@
 // flag of `BusError`s and reports every attempt when it gives up. Circuit breakers come from
 // cockatiel (see `circuitBreaker` below) so there is one library for both.
 
-import { CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker as cockatielBreaker, handleAll } from 'cockatiel';
+import {
+  type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  circuitBreaker as cockatielBreaker,
+  handleAll,
+} from 'cockatiel';
 import { BusError, errorMessage, isBusError } from './errors.js';
 
 export interface RetryOptions {

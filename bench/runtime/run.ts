@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { connectionConfigFromEnv } from '../../core/config.js';
-import { StreamsRuntime, type ProcessingGuarantee } from '../../runtime/engine/streams-runtime.js';
+import { type ProcessingGuarantee, StreamsRuntime } from '../../runtime/engine/streams-runtime.js';
 import { domainTopic, TopicManager } from '../../runtime/kafka/topics.js';
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import { HttpSchemaRegistry } from '../../schemas/index.js';

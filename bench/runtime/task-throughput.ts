@@ -3,10 +3,10 @@
 // with `node --import tsx bench/runtime/task-throughput.ts [--cpu-prof]`.
 
 import { performance } from 'node:perf_hooks';
+import { ManualClock } from '../../core/clock.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import { CATALOG } from '../../schemas/catalog.js';
 import { familySerde, InMemorySchemaRegistry, sampleEvent } from '../../schemas/index.js';
-import { ManualClock } from '../../core/clock.js';
 import type { RawRecord } from '../../topology/plan.js';
 import { inputTopic, MIX } from './mix.js';
 import { benchTopology } from './topology.js';
@@ -22,12 +22,25 @@ for (const entry of MIX) {
   for (let i = 0; i < n; i++) {
     const event = sampleEvent(entry.types[i % entry.types.length]!);
     const key = String((event.header as unknown as Record<string, unknown>)[CATALOG[entry.family].keyField]);
-    records.push({ topic, partition: 0, offset: i, key: Buffer.from(key), value: serde.serialize(event, { topic }), timestamp: Date.now(), headers: {} });
+    records.push({
+      topic,
+      partition: 0,
+      offset: i,
+      key: Buffer.from(key),
+      value: serde.serialize(event, { topic }),
+      timestamp: Date.now(),
+      headers: {},
+    });
   }
 }
 const tasks = new Map(
   plan.subtopologies.flatMap((sub) => {
-    const task = sub.createTask({ taskId: `${sub.id}_0`, partition: 0, clock: new ManualClock(0), stores: new InMemoryStoreProvider([]) });
+    const task = sub.createTask({
+      taskId: `${sub.id}_0`,
+      partition: 0,
+      clock: new ManualClock(0),
+      stores: new InMemoryStoreProvider([]),
+    });
     return sub.sourceTopics.map((t) => [t, task] as const);
   }),
 );
@@ -41,4 +54,6 @@ for (let i = 0; i < N; i++) {
   if (result.error) throw result.error;
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(`${N} records in ${seconds.toFixed(2)} s: ${Math.round(N / seconds)} records/s through one task (${outputs} outputs)`);
+console.log(
+  `${N} records in ${seconds.toFixed(2)} s: ${Math.round(N / seconds)} records/s through one task (${outputs} outputs)`,
+);

@@ -2,10 +2,10 @@
 // input family. Market data is split by event type (prices vs book), volume updates are filtered
 // out, and every surviving event is transformed (stamped by the pipeline) before it is written.
 
-import { TopologyBuilder } from '../../topology/index.js';
-import { Serdes } from '../../topology/serdes.js';
-import type { TopologyPlan } from '../../topology/plan.js';
 import { familySerde, type SchemaRegistry } from '../../schemas/index.js';
+import { TopologyBuilder } from '../../topology/index.js';
+import type { TopologyPlan } from '../../topology/plan.js';
+import { Serdes } from '../../topology/serdes.js';
 import { inputTopic, MIX, outputTopic } from './mix.js';
 
 export async function benchTopology(run: string, registry: SchemaRegistry): Promise<TopologyPlan> {

@@ -16,7 +16,7 @@ import { HEADERS } from '../../core/headers.js';
 import type { RecordHeaders } from '../../core/record.js';
 import { CATALOG, type EventFamily, type EventType, familyOf, priorityOf } from '../../schemas/catalog.js';
 import { type AvroSerde, familySerde, type SchemaRegistry } from '../../schemas/index.js';
-import { type DeliveryReport, BusProducer } from '../kafka/producer.js';
+import { BusProducer, type DeliveryReport } from '../kafka/producer.js';
 import { injectContext, startSendSpan } from '../observability/tracing.js';
 
 /** The header fields every catalog event carries (the family's key field besides). */

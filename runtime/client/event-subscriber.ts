@@ -12,9 +12,9 @@ import {
   EVENT_FAMILIES,
   type EventFamily,
   type EventType,
-  type Priority,
   familyOf,
   isEventType,
+  type Priority,
   priorityOf,
 } from '../../schemas/catalog.js';
 import { type AvroSerde, familySerde, type SchemaRegistry } from '../../schemas/index.js';

@@ -3,8 +3,8 @@
 // dead-letter topic and the pipeline keeps running (SPEC §6); a record that cannot be written after
 // the producer's own retries fails the runtime, because skipping it would lose an acknowledged event.
 
-import { DEAD_LETTER_HEADERS } from '../../core/headers.js';
 import { type BusError, errorMessage, isBusError } from '../../core/errors.js';
+import { DEAD_LETTER_HEADERS } from '../../core/headers.js';
 import type { OutgoingRecord, RecordHeaders } from '../../core/record.js';
 import type { RawRecord } from '../../topology/plan.js';
 

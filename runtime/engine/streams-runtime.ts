@@ -10,12 +10,11 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import type Kafka from 'node-rdkafka';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { ConnectionConfig } from '../../core/config.js';
-import { type BusError, ProcessingError, isBusError } from '../../core/errors.js';
-import { HEADERS } from '../../core/headers.js';
+import { type BusError, isBusError, ProcessingError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import type { OutgoingRecord, RecordHeaders } from '../../core/record.js';
+import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
-import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
+import type { Priority } from '../../schemas/catalog.js';
 import type { RawRecord, TopologyPlan } from '../../topology/plan.js';
 import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
 import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
@@ -30,7 +29,6 @@ import type { PartitionLag, RuntimeMetrics } from '../observability/runtime-metr
 import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
 import { ChangelogRestorer } from './changelog-restorer.js';
 import { CommitCoordinator, type ProcessingGuarantee } from './commit-coordinator.js';
-import { consumerLag, headerPriority, toRawRecord } from './kafka-message.js';
 import {
   Decision,
   deadLetterRecord,
@@ -38,9 +36,10 @@ import {
   type ErrorHandlers,
   isDeserializationError,
 } from './error-handlers.js';
+import { consumerLag, headerPriority, toRawRecord } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
-import { ensureTopologyTopics } from './topology-topics.js';
 import { type StoreProviderFactory, TaskManager } from './task-manager.js';
+import { ensureTopologyTopics } from './topology-topics.js';
 
 export type { ProcessingGuarantee };
 
@@ -392,7 +391,10 @@ export class StreamsRuntime {
       const decision = isDeserializationError(error)
         ? this.handlers.deserialization(failure)
         : this.handlers.processing(failure);
-      if (decision === Decision.FAIL) return this.fail(error);
+      if (decision === Decision.FAIL) {
+        this.fail(error);
+        return;
+      }
       if (decision === Decision.DEAD_LETTER) {
         this.stats.deadLettered++;
         this.options.metrics?.deadLettered.inc({

@@ -3,7 +3,7 @@
 // exactly-once processing.
 
 import Kafka from 'node-rdkafka';
-import { type ConnectionConfig } from '../../core/config.js';
+import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';

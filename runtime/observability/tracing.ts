@@ -6,8 +6,8 @@
 // per-record path then does no tracing work at all.
 
 import {
-  context,
   type Context,
+  context,
   propagation,
   ROOT_CONTEXT,
   type Span,

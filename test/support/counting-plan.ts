@@ -4,8 +4,8 @@
 // makes the stage fail, as a stage with a bug would.
 
 import { ProcessingError } from '../../core/errors.js';
-import type { KeyValueStore, StoreSpec, SubtopologyPlan, Task, TopologyPlan } from '../../topology/plan.js';
 import { jsonSerde } from '../../processors/stores/jsonSerde.js';
+import type { KeyValueStore, StoreSpec, SubtopologyPlan, Task, TopologyPlan } from '../../topology/plan.js';
 
 export function countingPlan(applicationId: string, source: string, sink: string): TopologyPlan {
   const store: StoreSpec = {

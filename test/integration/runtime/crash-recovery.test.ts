@@ -34,9 +34,13 @@ function launch(env: Record<string, string>): ChildProcess {
 }
 
 let unexpectedExit: Error | undefined;
-const alive = () => {
-  if (unexpectedExit) throw unexpectedExit;
-};
+/** `check` unless the runtime process died on its own, which fails at once. */
+const whileAlive =
+  <T>(check: () => T) =>
+  (): T => {
+    if (unexpectedExit) throw unexpectedExit;
+    return check();
+  };
 
 const KEYS = 20;
 const TOTAL = 40_000;
@@ -55,10 +59,12 @@ async function crashAndRecover(guarantee: 'at_least_once' | 'exactly_once') {
 
   const first = launch(env);
   // Kill it mid-stream: once some output is visible, not all.
-  await new Promise<void>((resolve) => first.stdout!.once('data', () => resolve()));
+  let started = false;
+  first.stdout!.once('data', () => (started = true));
+  await waitFor(whileAlive(() => started), 60_000, 'the runtime process to start');
   // …after some output is committed (so the restart has committed state and offsets to resume from).
   await waitFor(
-    async () => (await readTopic(connection, SINK, 1, { timeoutMs: 1000 })).length >= 1,
+    whileAlive(async () => (await readTopic(connection, SINK, 1, { timeoutMs: 1000 })).length >= 1),
     60_000,
     'first committed outputs',
   );
@@ -123,7 +129,10 @@ describe('crash recovery', () => {
     await topicManager.ensure([domainTopic(SOURCE, 3), domainTopic(SINK, 3)]);
     const env = { APP, SOURCE, SINK, GUARANTEE: 'at_least_once' };
     const N = 5000;
-    await produceAll(connection, Array.from({ length: N }, (_, i) => ({ topic: SOURCE, key: `k${i % KEYS}`, value: `v${i}` })));
+    await produceAll(
+      connection,
+      Array.from({ length: N }, (_, i) => ({ topic: SOURCE, key: `k${i % KEYS}`, value: `v${i}` })),
+    );
     const first = launch(env);
     await readTopic(connection, SINK, N, { timeoutMs: 60_000 });
     const stoppedAt = Date.now();

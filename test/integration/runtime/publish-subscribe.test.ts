@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { HEADERS } from '../../../core/headers.js';
 import { EventPublisher } from '../../../runtime/client/event-publisher.js';
-import { subscribe, type Subscription } from '../../../runtime/client/event-subscriber.js';
+import { type Subscription, subscribe } from '../../../runtime/client/event-subscriber.js';
 import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
 import { HttpSchemaRegistry, sampleEvent } from '../../../schemas/index.js';
 import { readTopic, waitFor } from '../../support/kafka.js';

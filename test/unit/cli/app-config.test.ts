@@ -5,14 +5,27 @@ import { describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../../../cli/app-config.js';
 import { ConfigError } from '../../../core/errors.js';
 
-const env = { TMBUS_KAFKA_BROKERS: '127.0.0.1:19092', TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7' };
+const env = {
+  TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
+  TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
+};
 
 describe('tmbus configuration', () => {
   it('applies defaults, then the file, then the environment', () => {
-    expect(loadAppConfig(undefined, env).runtime).toMatchObject({ guarantee: 'at_least_once', commitIntervalMs: 100, opsPort: 9464 });
+    expect(loadAppConfig(undefined, env).runtime).toMatchObject({
+      guarantee: 'at_least_once',
+      commitIntervalMs: 100,
+      opsPort: 9464,
+    });
     const dir = mkdtempSync(join(tmpdir(), 'tmbus-'));
     const file = join(dir, 'tmbus.json');
-    writeFileSync(file, JSON.stringify({ kafka: { brokers: 'file:9092', librdkafka: { 'fetch.wait.max.ms': 5 } }, runtime: { guarantee: 'exactly_once', opsPort: 1 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kafka: { brokers: 'file:9092', librdkafka: { 'fetch.wait.max.ms': 5 } },
+        runtime: { guarantee: 'exactly_once', opsPort: 1 },
+      }),
+    );
     const c = loadAppConfig(file, { ...env, TMBUS_OPS_PORT: '9999' });
     expect(c.kafka.brokers).toBe('127.0.0.1:19092');
     expect(c.kafka.librdkafka).toEqual({ 'fetch.wait.max.ms': 5 });
@@ -34,6 +47,8 @@ describe('tmbus configuration', () => {
   });
 
   it('refuses an unreadable file with its path', () => {
-    expect(() => loadAppConfig('/nonexistent/tmbus.json', env)).toThrow(/cannot read configuration file '\/nonexistent\/tmbus.json'/);
+    expect(() => loadAppConfig('/nonexistent/tmbus.json', env)).toThrow(
+      /cannot read configuration file '\/nonexistent\/tmbus.json'/,
+    );
   });
 });

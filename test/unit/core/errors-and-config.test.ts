@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { connectionConfigFromEnv } from '../../../core/config.js';
-import { BusError, ConfigError, ERROR_CODES, isBusError, SerdeError, TopologyError } from '../../../core/errors.js';
+import {
+  BusError,
+  ConfigError,
+  ERROR_CODES,
+  isBusError,
+  SerdeError,
+  TopologyError,
+} from '../../../core/errors.js';
 
 describe('errors', () => {
   it('carries code, retriable flag, cause and context, and names the location in the message', () => {

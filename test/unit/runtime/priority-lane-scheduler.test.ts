@@ -18,7 +18,17 @@ describe('PriorityLaneScheduler', () => {
     s.enqueue('orders-0', 'high0', 'HIGH', 2);
     s.enqueue('risk-0', 'crit0', 'CRITICAL', 3);
     s.enqueue('risk-0', 'crit1', 'CRITICAL', 4);
-    expect(drain(s, 5).flat()).toEqual(['crit0', 'crit1', 'high0', 'std0', 'bg0', 'bg1', 'bg2', 'bg3', 'bg4']);
+    expect(drain(s, 5).flat()).toEqual([
+      'crit0',
+      'crit1',
+      'high0',
+      'std0',
+      'bg0',
+      'bg1',
+      'bg2',
+      'bg3',
+      'bg4',
+    ]);
     expect(s.pending).toBe(0);
   });
 
