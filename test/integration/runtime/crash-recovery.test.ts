@@ -61,7 +61,11 @@ async function crashAndRecover(guarantee: 'at_least_once' | 'exactly_once') {
   // Kill it mid-stream: once some output is visible, not all.
   let started = false;
   first.stdout!.once('data', () => (started = true));
-  await waitFor(whileAlive(() => started), 60_000, 'the runtime process to start');
+  await waitFor(
+    whileAlive(() => started),
+    60_000,
+    'the runtime process to start',
+  );
   // …after some output is committed (so the restart has committed state and offsets to resume from).
   await waitFor(
     whileAlive(async () => (await readTopic(connection, SINK, 1, { timeoutMs: 1000 })).length >= 1),
