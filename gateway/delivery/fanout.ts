@@ -5,7 +5,9 @@
 // the same partition, which lets clients notice a live delivery they missed.
 
 import type { Server } from 'socket.io';
+import { isBusError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { retry } from '../../core/retry.js';
 import type { ChannelRouter } from '../channels/routing.js';
 import type { Delivery } from '../client/protocol.js';
 import { decodeEvent, type EventDecoder } from '../decoder.js';
@@ -67,10 +69,15 @@ export class Fanout {
       }
       let delivery: Delivery;
       try {
-        const event = await decodeEvent(decoder, r.value, {
-          topic: r.topic,
-          partition: r.partition,
-          offset: r.offset,
+        const ctx = { topic: r.topic, partition: r.partition, offset: r.offset };
+        // A registry outage is retried in place (the batch waits, order is kept); only bytes that
+        // can never decode are skipped, so a record is not lost to a transient failure.
+        const event = await retry(() => decodeEvent(decoder, r.value!, ctx), {
+          retries: 8,
+          initialDelayMs: 100,
+          maxDelayMs: 2000,
+          isRetriable: (e) => isBusError(e) && e.retriable,
+          onRetry: (e, attempt) => logger.warn({ err: e, attempt, ...ctx }, 'decode failed, retrying'),
         });
         const channel = router.channelOf(event);
         if (!channel) {
