@@ -5,7 +5,8 @@
 // bench/results/latest.md, and prints the Markdown table.
 //
 // Options: --quick | --full (default full)  --only tmbus|kafka-streams  --guarantees a,b
-//          --rates 10000,25000  --seconds S  --burst N  --no-ceiling  --no-isolation  --profile
+//          --rates 10000,25000  --seconds S  --burst N  --profile
+//          --no-ceiling  --no-isolation  --no-gateway
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -139,8 +140,9 @@ async function measureSystem(system: SystemUnderTest, guarantee: Guarantee): Pro
 const ceilingReport = args.includes('--no-ceiling') ? undefined : await ceiling();
 if (systems.some((s) => s.name === 'kafka-streams')) buildPeer(log);
 for (const guarantee of guarantees) for (const system of systems) await measureSystem(system, guarantee);
-log('bench: gateway…');
-const gateway = await runGateway({ quick, env, log });
+const gateway: BenchReport['gateway'] = args.includes('--no-gateway')
+  ? { measured: false, reason: 'skipped (--no-gateway)' }
+  : await runGateway({ quick, env, log });
 
 let profile: BenchReport['profile'];
 if (existsSync(profileDir)) {

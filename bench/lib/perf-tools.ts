@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface ProducerPerfResult {
+  /** Figures after the warm-up records (`--warmup-records`), else over the whole run. */
+  steadyState: boolean;
   records: number;
   recordsPerSec: number;
   mbPerSec: number;
@@ -33,18 +35,20 @@ export interface ConsumerPerfResult {
 }
 
 const PRODUCER_SUMMARY =
-  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
+  /(\d+) (steady state )?records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
 
-/** The final summary line of `ProducerPerformance` (progress lines carry no percentiles). */
+/**
+ * The summary line of `ProducerPerformance` (progress lines carry no percentiles): the steady-state
+ * one when the run had warm-up records, else the overall one.
+ */
 export function parseProducerPerformance(output: string): ProducerPerfResult {
-  const line = output
-    .split('\n')
-    .filter((l) => PRODUCER_SUMMARY.test(l))
-    .at(-1);
+  const summaries = output.split('\n').filter((l) => PRODUCER_SUMMARY.test(l));
+  const line = summaries.find((l) => l.includes('steady state')) ?? summaries.at(-1);
   const m = line?.match(PRODUCER_SUMMARY);
   if (!m) throw new Error(`no ProducerPerformance summary in output:\n${output.slice(-2000)}`);
-  const n = m.slice(1).map(Number);
+  const n = [m[1], ...m.slice(3)].map(Number);
   return {
+    steadyState: m[2] !== undefined,
     records: n[0]!,
     recordsPerSec: n[1]!,
     mbPerSec: n[2]!,
@@ -144,6 +148,9 @@ export async function producerPerformance(o: CeilingOptions): Promise<ProducerPe
     String(o.recordSize),
     '--throughput',
     '-1',
+    // The JVM warms up on the first quarter; the figures are the steady state after it.
+    '--warmup-records',
+    String(Math.floor(o.records / 4)),
     ...(o.transactionMs ? ['--transaction-duration-ms', String(o.transactionMs)] : []),
     '--command-property',
     ...props(o.producerProps),

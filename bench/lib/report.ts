@@ -360,7 +360,7 @@ export function renderReport(r: BenchReport): string {
           `${formatCount(run.producer.records)} × ${c.recordSize} B`,
           formatCount(run.producer.recordsPerSec),
           run.producer.mbPerSec.toFixed(1),
-          `ack latency p50 ${run.producer.p50Ms} / p99 ${run.producer.p99Ms} / p99.9 ${run.producer.p999Ms} ms`,
+          `${run.producer.steadyState ? 'steady state after a warm-up quarter; ' : ''}ack latency p50 ${run.producer.p50Ms} / p99 ${run.producer.p99Ms} / p99.9 ${run.producer.p999Ms} ms`,
         ]);
       if (run.consumer)
         rows.push([

@@ -17,6 +17,7 @@ start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.s
 describe('ProducerPerformance output', () => {
   it('reads the final summary, not a progress line', () => {
     expect(parseProducerPerformance(PRODUCER_OUTPUT)).toEqual({
+      steadyState: false,
       records: 100000,
       recordsPerSec: 31446.540881,
       mbPerSec: 6,
@@ -26,6 +27,22 @@ describe('ProducerPerformance output', () => {
       p95Ms: 185,
       p99Ms: 255,
       p999Ms: 317,
+    });
+  });
+
+  it('prefers the steady-state summary of a run with warm-up records', () => {
+    const out = `Warmup first 50000 records. Steady state results will print after the complete test summary.
+200000 records sent, 128617.363344 records/sec (19.63 MB/sec), 51.33 ms avg latency, 522.00 ms max latency, 32 ms 50th, 117 ms 95th, 119 ms 99th, 123 ms 99.9th.
+150000 steady state records sent, 286259.541985 records/sec (43.68 MB/sec), 62.18 ms avg latency, 123.00 ms max latency, 65 ms 50th, 117 ms 95th, 120 ms 99th, 123 ms 99.9th.
+`;
+    expect(parseProducerPerformance(out)).toMatchObject({
+      steadyState: true,
+      records: 150000,
+      recordsPerSec: 286259.541985,
+      mbPerSec: 43.68,
+      maxLatencyMs: 123,
+      p50Ms: 65,
+      p999Ms: 123,
     });
   });
 

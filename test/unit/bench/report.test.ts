@@ -68,6 +68,7 @@ const report: BenchReport = {
     producerProps: { acks: 'all' },
     plain: {
       producer: {
+        steadyState: true,
         records: 300_000,
         recordsPerSec: 200_000,
         mbPerSec: 36,

@@ -1,0 +1,102 @@
+// Experiment behind the report's main latency finding: how long a record waits inside
+// node-rdkafka's batch `consume(n)` at a low arrival rate. `consume(n)` keeps polling until it has
+// n records or one poll times out, and the timeout is per poll — so while records keep trickling
+// in faster than the timeout, a batch is only handed over when it is full. With the runtime's
+// settings (runtime/kafka/consumer.ts: n = 2000, 5 ms timeout) a 500 records/s stream waits up to
+// 2000 / 500 = 4 s. The same consumer with a 0 ms timeout (take what is there, sleep 1 ms when
+// nothing is) hands records over within milliseconds.
+//
+// usage: node --import tsx bench/experiments/consume-batching.ts [rate=500] [seconds=8]
+
+import Kafka from 'node-rdkafka';
+import { connectionConfigFromEnv } from '../../core/config.js';
+import { domainTopic, TopicManager } from '../../runtime/kafka/topics.js';
+import { newHistogram, summarize } from '../lib/latency.js';
+import { runId } from '../lib/session.js';
+
+const rate = Number(process.argv[2] ?? 500);
+const seconds = Number(process.argv[3] ?? 8);
+const connection = connectionConfigFromEnv({
+  TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
+  TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  ...process.env,
+  TMBUS_REDIS_URL: undefined,
+});
+const brokers = connection.kafka.brokers;
+
+async function trial(batchSize: number, timeoutMs: number) {
+  const topic = `bench-${runId()}-batching`;
+  const topics = new TopicManager(connection);
+  await topics.ensure([domainTopic(topic, 3)]);
+  const consumer = new Kafka.KafkaConsumer(
+    {
+      'metadata.broker.list': brokers,
+      'group.id': `${topic}-g`,
+      'enable.auto.commit': false,
+      'fetch.wait.max.ms': 10,
+      'socket.nagle.disable': true,
+    } as Kafka.ConsumerGlobalConfig,
+    { 'auto.offset.reset': 'earliest' },
+  );
+  await new Promise<void>((r, j) => consumer.connect({}, (e) => (e ? j(e) : r())));
+  consumer.assign([0, 1, 2].map((partition) => ({ topic, partition, offset: 0 })));
+  consumer.setDefaultConsumeTimeout(timeoutMs);
+  consumer.setDefaultConsumeLoopTimeoutDelay(1);
+  const producer = new Kafka.Producer({
+    'metadata.broker.list': brokers,
+    'linger.ms': 1,
+    'socket.nagle.disable': true,
+  } as Kafka.ProducerGlobalConfig);
+  await new Promise<void>((r, j) => producer.connect({}, (e) => (e ? j(e) : r())));
+  producer.setPollInterval(10);
+
+  const h = newHistogram();
+  const batches: number[] = [];
+  const total = rate * seconds;
+  let received = 0;
+  const consumed = new Promise<void>((resolve) => {
+    const loop = () =>
+      consumer.consume(batchSize, (_err, messages) => {
+        const now = Date.now();
+        if (messages?.length) batches.push(messages.length);
+        for (const m of messages ?? []) h.recordValue(Math.max(1, now - (m.timestamp ?? now)));
+        received += messages?.length ?? 0;
+        if (received >= total) resolve();
+        else if (messages?.length) setImmediate(loop);
+        else setTimeout(loop, 1);
+      });
+    loop();
+  });
+  const started = Date.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate));
+      while (sent < due)
+        producer.produce(topic, null, Buffer.alloc(160), Buffer.from(`k${sent++ % 50}`), Date.now());
+      if (sent >= total) resolve();
+      else setTimeout(tick, 2);
+    };
+    tick();
+  });
+  await Promise.race([consumed, new Promise((r) => setTimeout(r, 30_000))]);
+  await new Promise<void>((r) => producer.disconnect(() => r()));
+  await new Promise<void>((r) => consumer.disconnect(() => r()));
+  await topics.delete([topic]);
+  const mean = batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length);
+  return { batchSize, timeoutMs, received, meanBatch: Math.round(mean), latencyMs: summarize(h) };
+}
+
+console.log(`${rate} records/s for ${seconds} s, consume(n) latency (receive − create time):`);
+for (const [n, t] of [
+  [2000, 5],
+  [2000, 0],
+  [100, 5],
+] as const) {
+  const r = await trial(n, t);
+  const l = r.latencyMs;
+  console.log(
+    `consume(${n}) timeout ${t} ms: mean batch ${r.meanBatch}, p50 ${l?.p50} ms, p99 ${l?.p99} ms, max ${l?.max} ms (${r.received} records)`,
+  );
+}
+process.exit(0);
