@@ -17,9 +17,15 @@ import { type CpuProfile, summarizeProfile } from './lib/cpu-profile.js';
 import { averageEncodedSize, buildPool } from './lib/event-pool.js';
 import { runGateway } from './lib/gateway.js';
 import { describeMachine, loadAverages } from './lib/machine.js';
-import { type CeilingOptions, consumerPerformance, producerPerformance } from './lib/perf-tools.js';
+import {
+  type CeilingOptions,
+  consumerPerformance,
+  deleteConsumerGroups,
+  producerPerformance,
+} from './lib/perf-tools.js';
 import { BENCH_DIR } from './lib/processes.js';
-import { type BenchReport, type CeilingReport, type CeilingRun, renderReport } from './lib/report.js';
+import { renderReport } from './lib/report.js';
+import type { BenchReport, CeilingReport, CeilingRun } from './lib/report-model.js';
 import { FULL, measured, phasesFor, QUICK } from './lib/scenarios.js';
 import { type PhaseResult, type PhaseSpec, runId, runSession } from './lib/session.js';
 import { MIX } from './runtime/mix.js';
@@ -95,6 +101,7 @@ async function ceiling(): Promise<CeilingReport> {
       errors.push(`ceiling${transactional ? ' (transactional)' : ''}: ${result.error}`);
     } finally {
       await topics.delete([topic]);
+      await deleteConsumerGroups(connection.kafka.brokers, [`${topic}-perf`]);
     }
     return result;
   };

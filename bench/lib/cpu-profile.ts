@@ -4,7 +4,7 @@
 
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProfileReport } from './report.js';
+import type { ProfileReport } from './report-model.js';
 
 interface CpuProfileNode {
   id: number;

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, terminate, track } from './processes.js';
-import type { GatewayReport } from './report.js';
+import type { GatewayReport } from './report-model.js';
 
 const SCRIPT = join(BENCH_DIR, 'gateway-load.mjs');
 

@@ -168,8 +168,20 @@ export async function consumerPerformance(o: CeilingOptions): Promise<ConsumerPe
     String(o.records),
     '--timeout',
     '30000',
+    '--group',
+    `${o.topic}-perf`,
     // jopt-simple takes one property per flag (argparse4j above takes many).
     ...props(o.consumerProps ?? {}).flatMap((p) => ['--command-property', p]),
   ]);
   return parseConsumerPerformance(out);
+}
+
+/** Deletes consumer groups the benchmark created (they must be empty: their members stopped). */
+export async function deleteConsumerGroups(brokers: string, groups: readonly string[]): Promise<void> {
+  if (groups.length === 0) return;
+  await runKafkaTool(
+    'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+    ['--bootstrap-server', brokers, '--delete', ...groups.flatMap((g) => ['--group', g])],
+    60_000,
+  ).catch(() => undefined); // a group that never committed does not exist: nothing to clean
 }

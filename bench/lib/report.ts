@@ -1,73 +1,12 @@
-// The result of one `npm run bench` (written as JSON) and its Markdown rendering: our figure, the
-// ceiling (Kafka's own perf tools), the peer (Kafka Streams) and the ratios, per measure, with the
-// machine and its load average. Pure functions: the unit tests render fixed reports.
+// The Markdown rendering of a bench result (report-model.ts): our figure, the ceiling (Kafka's own
+// perf tools), the peer (Kafka Streams) and the ratios, per measure, with the machine and its load
+// average. Pure functions: the unit tests render fixed reports.
 
 import { PRIORITIES, PRIORITY_BUDGET_MS, type Priority } from '../../schemas/catalog.js';
 import type { Guarantee, SystemName } from '../sut/systems.js';
 import type { LatencySummary } from './latency.js';
-import type { MachineInfo } from './machine.js';
-import type { ConsumerPerfResult, ProducerPerfResult } from './perf-tools.js';
+import { type BenchReport, type CeilingRun, pipelineCeiling, sustained } from './report-model.js';
 import type { PhaseResult } from './session.js';
-
-export interface CeilingRun {
-  producer?: ProducerPerfResult;
-  consumer?: ConsumerPerfResult;
-  error?: string;
-}
-
-export interface CeilingReport {
-  recordSize: number;
-  records: number;
-  producerProps: Record<string, string | number>;
-  plain: CeilingRun;
-  /** Transactional producer (commit every 100 ms) and read_committed consumer. */
-  transactional?: CeilingRun;
-}
-
-export type GatewayReport =
-  | { measured: false; reason: string }
-  | {
-      measured: true;
-      connections: number;
-      deliveriesPerMinute?: number;
-      p50Ms?: number;
-      p99Ms?: number;
-      heapMiB?: number;
-      rssMiB?: number;
-      command: string;
-      raw: unknown;
-    };
-
-export interface ProfileReport {
-  file: string;
-  /** Share of sampled time per function (self time), highest first. */
-  top: { functionName: string; location: string; selfPercent: number }[];
-  /** Self time grouped by where the code lives (ours, node-rdkafka, avsc, rxjs, node internals…). */
-  byArea: { area: string; selfPercent: number }[];
-}
-
-export interface BenchReport {
-  mode: 'quick' | 'full';
-  startedAt: string;
-  durationSeconds: number;
-  machine: MachineInfo;
-  loadAverage: { start: number[]; end: number[] };
-  config: {
-    rates: number[];
-    seconds: number;
-    burst: number;
-    criticalRate: number;
-    isolationSeconds: number;
-    guarantees: Guarantee[];
-    systems: SystemName[];
-    peerThreads: number;
-  };
-  ceiling?: CeilingReport;
-  phases: PhaseResult[];
-  gateway: GatewayReport;
-  profile?: ProfileReport;
-  errors: string[];
-}
 
 const SYSTEM_LABEL: Record<SystemName, string> = { tmbus: 'TMBus', 'kafka-streams': 'Kafka Streams' };
 const GUARANTEE_LABEL: Record<Guarantee, string> = { at_least_once: 'ALOS', exactly_once: 'EOS' };
@@ -113,21 +52,6 @@ function find(
   );
 }
 
-/** A fixed-rate phase kept up: complete, and at least 90% of the offered rate came through. */
-export function sustained(p: PhaseResult | undefined): boolean {
-  return Boolean(
-    p && !p.skipped && p.complete && p.eventsPerSecond >= 0.9 * Math.min(p.offered, p.producedRate),
-  );
-}
-
-/** The pipeline's ceiling: it must both consume and produce, so the slower of the two perf tools. */
-export function pipelineCeiling(c: CeilingRun | undefined): number | undefined {
-  const produce = c?.producer?.recordsPerSec;
-  const consume = c?.consumer?.fetchRecordsPerSec;
-  if (produce === undefined || consume === undefined) return produce ?? consume;
-  return Math.min(produce, consume);
-}
-
 function highestSustained(
   phases: readonly PhaseResult[],
   system: SystemName,
@@ -143,6 +67,8 @@ function phaseNote(p: PhaseResult | undefined): string {
   if (!p) return 'not run';
   if (p.skipped) return `skipped: ${p.skipped}`;
   if (!p.complete) return `INCOMPLETE (${formatCount(p.received)}/${formatCount(p.expectedOutputs)})`;
+  if (p.guarantee === 'exactly_once' && p.duplicates > 0)
+    return `${formatCount(p.duplicates)} DUPLICATES under EOS`;
   return sustained(p) || p.kind !== 'rate' ? 'ok' : 'fell behind';
 }
 

@@ -4,7 +4,7 @@
 
 import { MIX, type MixEntry } from '../runtime/mix.js';
 import type { Guarantee, SystemName } from '../sut/systems.js';
-import { sustained } from './report.js';
+import { sustained } from './report-model.js';
 import type { PhaseResult, PhaseSpec } from './session.js';
 
 export interface BenchPlan {

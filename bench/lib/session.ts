@@ -12,8 +12,10 @@ import { inputTopic, MIX, outputTopic } from '../runtime/mix.js';
 import type { Guarantee, SystemUnderTest } from '../sut/systems.js';
 import type { LaneSummaries } from './latency.js';
 import type { LoadPlan, LoadReport, LoadStream } from './load-plan.js';
+import { deleteConsumerGroups } from './perf-tools.js';
 import { ProbeClient } from './probe-client.js';
 import { drain, spawnTs } from './processes.js';
+import { deleteSubjects } from './registry-cleanup.js';
 
 export type PhaseKind = 'warmup' | 'rate' | 'isolation-alone' | 'isolation-background' | 'burst';
 
@@ -183,6 +185,9 @@ export async function runSession(phases: readonly PhaseSpec[], o: SessionOptions
     await probe?.stop();
     const all = await topics.describe();
     await topics.delete([...all.keys()].filter((t) => t.startsWith(`bench-${run}`)));
+    // The probe is assigned, never joins or commits: only the system's own group exists.
+    await deleteConsumerGroups(o.connection.kafka.brokers, [`bench-${run}`, `bench-${run}-ks`]);
+    await deleteSubjects(o.connection.registry.url, `bench-${run}-`).catch(() => 0);
   }
   return { results, remaining, error };
 }

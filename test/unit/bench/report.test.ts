@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BenchReport,
-  pipelineCeiling,
-  ratio,
-  renderReport,
-  sustained,
-} from '../../../bench/lib/report.js';
+import { ratio, renderReport } from '../../../bench/lib/report.js';
+import { type BenchReport, pipelineCeiling, sustained } from '../../../bench/lib/report-model.js';
 import type { PhaseResult } from '../../../bench/lib/session.js';
 
 const lat = (p50: number, p99: number, p999: number) => ({
