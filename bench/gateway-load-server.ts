@@ -1,6 +1,6 @@
 // The gateway under test, in its own process (forked by bench/gateway-load.mjs with an IPC
 // channel): configuration arrives as JSON in GATEWAY_CONFIG; every second the process reports its
-// heap, RSS and counters to the parent. Run through `node --import tsx`.
+// heap, RSS, CPU and counters to the parent. Run through `node --import tsx`.
 
 import { createGateway } from '../gateway/gateway.js';
 
@@ -9,16 +9,22 @@ const { url } = await gateway.listen();
 const send = (m: unknown) => process.send?.(m);
 send({ kind: 'ready', url });
 
-let partitions = -1;
+let cpu = process.cpuUsage();
+let at = Date.now();
 const timer = setInterval(() => {
   const mem = process.memoryUsage();
-  const n = gateway.lanePartitions().length;
-  if (n !== partitions) partitions = n;
+  const used = process.cpuUsage(cpu);
+  const now = Date.now();
+  // Share of one core used since the last report (user + system).
+  const cpuPercent = Math.round(((used.user + used.system) / 1000 / (now - at)) * 100);
+  cpu = process.cpuUsage();
+  at = now;
   send({
     kind: 'stats',
     heapUsed: mem.heapUsed,
     rss: mem.rss,
-    partitions,
+    cpuPercent,
+    partitions: gateway.lanePartitions().length,
     metrics: gateway.metrics.snapshot(),
   });
 }, 1000);

@@ -86,7 +86,13 @@ const gatewayConfig = {
   auth: { jwt: auth },
 };
 const server = fork(join(root, 'bench/gateway-load-server.ts'), [], {
-  execArgv: ['--import', 'tsx', '--max-old-space-size=2048'],
+  // GATEWAY_CPU_PROF=1 writes a V8 CPU profile of the gateway to bench/results/.
+  execArgv: [
+    '--import',
+    'tsx',
+    '--max-old-space-size=2048',
+    ...(process.env.GATEWAY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []),
+  ],
   env: { ...process.env, GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });

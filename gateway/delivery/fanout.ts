@@ -106,6 +106,7 @@ export class Fanout {
       }
       io.to(delivery.channel).emit(delivery.type, delivery);
       metrics.deliveries[r.priority]++;
+      metrics.broadcastLag[r.priority].observe(Date.now() - delivery.event.header.timestamp);
       this.options.onBroadcast?.(delivery.channel);
     }
   }
