@@ -3,7 +3,7 @@
 // assigned, stores restored, registry and Redis reachable, breakers closed — whatever the process
 // registers). Plain node:http: it must keep answering when everything else is in trouble.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -17,8 +17,8 @@ export interface OpsServerOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
-  /** Extra routes (e.g. the dashboard) tried before the 404. */
-  routes?: Record<string, (res: import('node:http').ServerResponse) => void>;
+  /** Extra handlers (e.g. the dashboard), tried in order before the 404; true = handled. */
+  handlers?: readonly ((req: IncomingMessage, res: ServerResponse) => boolean)[];
 }
 
 export interface OpsServer {
@@ -70,8 +70,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', checks: results }));
       });
-    } else if (options.routes?.[path]) {
-      options.routes[path]!(res);
+    } else if (options.handlers?.some((handle) => handle(req, res))) {
+      // answered by an extra handler
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
