@@ -2,6 +2,7 @@
 // channel): configuration arrives as JSON in GATEWAY_CONFIG; every second the process reports its
 // heap, RSS, CPU and counters to the parent. Run through `node --import tsx`.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createGateway } from '../gateway/gateway.js';
 
 const gateway = await createGateway(JSON.parse(process.env.GATEWAY_CONFIG ?? '{}'));
@@ -9,6 +10,8 @@ const { url } = await gateway.listen();
 const send = (m: unknown) => process.send?.(m);
 send({ kind: 'ready', url });
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let cpu = process.cpuUsage();
 let at = Date.now();
 const timer = setInterval(() => {
@@ -19,11 +22,19 @@ const timer = setInterval(() => {
   const cpuPercent = Math.round(((used.user + used.system) / 1000 / (now - at)) * 100);
   cpu = process.cpuUsage();
   at = now;
+  const delay = {
+    p50: loopDelay.percentile(50) / 1e6,
+    p99: loopDelay.percentile(99) / 1e6,
+    max: loopDelay.max / 1e6,
+  };
+  loopDelay.reset();
   send({
     kind: 'stats',
     heapUsed: mem.heapUsed,
     rss: mem.rss,
     cpuPercent,
+    // Event-loop delay over the last second, ms: how long work waited for the one thread.
+    loopDelayMs: delay,
     partitions: gateway.lanePartitions().length,
     metrics: gateway.metrics.snapshot(),
   });

@@ -99,6 +99,7 @@ const server = fork(join(root, 'bench/gateway-load-server.ts'), [], {
 let stats = { heapUsed: 0, rss: 0, cpuPercent: 0, partitions: 0, metrics: undefined };
 let peak = { heapUsed: 0, rss: 0 };
 let cpuSamples = [];
+let loopSamples = [];
 const url = await new Promise((resolve) =>
   server.on('message', (m) => {
     if (m.kind === 'ready') resolve(m.url);
@@ -106,6 +107,7 @@ const url = await new Promise((resolve) =>
       stats = m;
       peak = { heapUsed: Math.max(peak.heapUsed, m.heapUsed), rss: Math.max(peak.rss, m.rss) };
       cpuSamples.push(m.cpuPercent);
+      loopSamples.push(m.loopDelayMs);
     }
   }),
 );
@@ -181,6 +183,7 @@ const producing = produce();
 await new Promise((r) => setTimeout(r, 3000)); // warm-up
 peak = { heapUsed: 0, rss: 0 };
 cpuSamples = [];
+loopSamples = [];
 const producedAtStart = produced;
 const windowStart = Date.now();
 for (const c of clients) c.send({ kind: 'start' });
@@ -233,6 +236,14 @@ const report = {
     gateway: gatewayCpu,
     clientProcesses: results.map((r) => r.cpuPercent),
     machineCores: cpus().length,
+  },
+  gatewayEventLoopDelayMs: {
+    p99OfSeconds: Math.max(0, ...loopSamples.map((l) => Math.round(l.p99))),
+    max: Math.max(0, ...loopSamples.map((l) => Math.round(l.max))),
+  },
+  gatewayBroadcastLagMs: {
+    p50: stats.metrics?.broadcastLagMs.HIGH.p50,
+    p99: stats.metrics?.broadcastLagMs.HIGH.p99,
   },
   gatewayMetrics: stats.metrics,
 };

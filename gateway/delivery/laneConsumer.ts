@@ -63,6 +63,10 @@ export class LaneConsumer {
       'auto.commit.interval.ms': 1000,
       'session.timeout.ms': 6000,
       'isolation.level': 'read_committed',
+      // consume(n) keeps waiting up to the timeout per message until n arrive: at a trickle a
+      // batch would take seconds to fill. An end-of-partition event makes node-rdkafka return
+      // within 1 ms once it has caught up, so live records leave at once and backlogs still batch.
+      'enable.partition.eof': true,
       rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
         this.onRebalance(err, assignment),
       ...options.lanes.librdkafka,

@@ -96,17 +96,24 @@ export class ConnectionRegistry {
   private async refresh(): Promise<void> {
     if (this.local.size === 0) return;
     const expiry = Date.now() + this.options.ttlMs;
-    const pipeline = this.redis.pipeline();
-    for (const [key, members] of this.local) {
-      const redisKey = `${this.options.keyPrefix}conn:${key}`;
-      // Re-adding (not XX) also restores the counts after Redis lost its data in a restart.
-      for (const m of members) pipeline.zadd(redisKey, expiry, m);
-      pipeline.pexpire(redisKey, this.options.ttlMs);
-    }
-    try {
-      await pipeline.exec();
-    } catch (err) {
-      this.logger.debug({ err }, 'connection registry refresh failed');
+    const principals = [...this.local];
+    // In slices of 500 principals, yielding in between: one 10,000-user pipeline would hold the
+    // event loop (and every delivery) for tens of milliseconds.
+    for (let i = 0; i < principals.length; i += 500) {
+      const pipeline = this.redis.pipeline();
+      for (const [key, members] of principals.slice(i, i + 500)) {
+        const redisKey = `${this.options.keyPrefix}conn:${key}`;
+        // Re-adding (not XX) also restores the counts after Redis lost its data in a restart.
+        for (const m of members) pipeline.zadd(redisKey, expiry, m);
+        pipeline.pexpire(redisKey, this.options.ttlMs);
+      }
+      try {
+        await pipeline.exec();
+      } catch (err) {
+        this.logger.debug({ err }, 'connection registry refresh failed');
+        return;
+      }
+      await new Promise((r) => setImmediate(r));
     }
   }
 
