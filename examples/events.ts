@@ -12,7 +12,6 @@ import {
   familyOf,
   type PayloadOf,
   priorityOf,
-  type TradeMasterEvent,
 } from '../schemas/index.js';
 
 /** Envelope fields a caller may set; the rest are filled in. */
@@ -70,12 +69,4 @@ export function uuidFrom(seed: string): string {
  */
 export function derivedId(cause: { readonly eventId: string }, kind: string): string {
   return uuidFrom(`${cause.eventId}/${kind}`);
-}
-
-/** A short label of an event for logs: `ORDER_FILLED AAPL 1b2c…`. */
-export function describeEvent(event: TradeMasterEvent): string {
-  const key = (event.header as unknown as Record<string, string>)[
-    CATALOG[familyOf(event.header.eventType)].keyField
-  ];
-  return `${event.header.eventType} ${key} ${event.header.eventId.slice(0, 8)}`;
 }
