@@ -92,6 +92,8 @@ const server = fork(join(root, 'bench/gateway-load-server.ts'), [], {
     'tsx',
     '--max-old-space-size=2048',
     ...(process.env.GATEWAY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []),
+    // e.g. GATEWAY_NODE_ARGS=--trace-gc
+    ...(process.env.GATEWAY_NODE_ARGS ? process.env.GATEWAY_NODE_ARGS.split(' ') : []),
   ],
   env: { ...process.env, GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
