@@ -28,8 +28,8 @@ export interface EmbeddedRuntimeOptions {
   /** @default systemClock() — real timers, so punctuation fires on wall-clock time */
   readonly clock?: Clock;
   /**
-   * Partitions of external topics this runner has to create (existing topics keep theirs).
-   * @default 1
+   * Partitions of topics this runner has to create (existing topics keep theirs).
+   * @default the broker's `defaultPartitions`
    */
   readonly partitions?: number;
   /** Records handled per poll. @default 256 */
@@ -88,7 +88,7 @@ export class EmbeddedStreamsRuntime {
     if (this.state !== 'new') return;
     this.state = 'running';
     const { broker, plan } = this.options;
-    ensurePlanTopics(broker, plan, this.options.partitions ?? 1);
+    ensurePlanTopics(broker, plan, this.options.partitions);
     const consumer = broker.consumer(plan.applicationId);
     this.consumer = consumer;
     // Registered before subscribing: joining the group assigns partitions synchronously.

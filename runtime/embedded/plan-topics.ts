@@ -10,16 +10,21 @@ import type { InProcessBroker } from '../testing/broker.js';
  * Creates the topics of `plan` that do not exist yet.
  *
  * @example
- * ensurePlanTopics(broker, plan, 3);
+ * ensurePlanTopics(broker, plan, 3); // or without a count: the broker's `defaultPartitions`
  */
-export function ensurePlanTopics(broker: InProcessBroker, plan: TopologyPlan, partitions: number): void {
+export function ensurePlanTopics(broker: InProcessBroker, plan: TopologyPlan, partitions?: number): void {
+  // Without a count, the broker's own default applies.
+  const settings = partitions === undefined ? {} : { partitions };
   for (const topic of [...plan.sourceTopics, ...plan.sinkTopics]) {
-    if (!broker.hasTopic(topic)) broker.createTopic(topic, { partitions });
+    if (!broker.hasTopic(topic)) broker.createTopic(topic, settings);
   }
   for (const internal of plan.internalTopics) {
     if (broker.hasTopic(internal.name)) continue;
     const from = internal.partitionsFrom;
     const count = from && broker.hasTopic(from) ? broker.partitionCount(from) : partitions;
-    broker.createTopic(internal.name, { partitions: count, config: internal.config });
+    broker.createTopic(internal.name, {
+      ...(count === undefined ? {} : { partitions: count }),
+      config: internal.config,
+    });
   }
 }
