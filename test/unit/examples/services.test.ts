@@ -60,7 +60,7 @@ describe('trading service', () => {
       const [first, ...rest] = chain as [TradeMasterEvent, ...TradeMasterEvent[]];
       expect(first.header.eventId).toBe(correlationId);
       expect(first.header.causationId).toBeNull();
-      rest.forEach((e, i) => expect(e.header.causationId).toBe(chain[i]?.header.eventId));
+      for (const [i, e] of rest.entries()) expect(e.header.causationId).toBe(chain[i]?.header.eventId);
       const last = chain[chain.length - 1] as TradeMasterEvent;
       outcomes.add(last.header.eventType);
       expect(new Set(chain.map((e) => (e.payload as { orderId: string }).orderId)).size).toBe(1);
