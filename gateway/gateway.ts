@@ -25,7 +25,7 @@ import { GatewayMetrics } from './metrics.js';
 import { createRedisLinks } from './redisLinks.js';
 import { KafkaReader } from './replay/kafkaReader.js';
 import { ResumeService } from './replay/resumeService.js';
-import { createListener, createSocketServer } from './server.js';
+import { createListener, createSocketServer, trackConnections } from './server.js';
 
 export interface GatewayDependencies {
   /**
@@ -84,6 +84,7 @@ export async function createGateway(
     logger,
   );
   const http = createListener(config.server);
+  const connections = trackConnections(http);
   const io = createSocketServer(http, config, redis);
 
   const ctx: GatewayContext = {
@@ -140,6 +141,9 @@ export async function createGateway(
     await new Promise<void>((resolve) => {
       io.close(() => resolve());
       if (!listening) resolve();
+      // Clients were sent their disconnect; a peer that does not finish closing within a second
+      // (dead, or not reading) must not hold the shutdown for ws's 30 s close timeout.
+      setTimeout(() => connections.destroyAll(), 1000).unref();
     });
     await reader.close();
     await redis.close();

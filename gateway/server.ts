@@ -10,6 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import type { GatewayConfig } from './config.js';
@@ -41,6 +42,27 @@ export function createListener(server: GatewayConfig['server']): HttpServer {
     },
     plainHttp,
   );
+}
+
+/**
+ * Tracks the listener's TCP connections so shutdown can end the ones that do not close by
+ * themselves (a dead peer never answers the WebSocket close handshake, which ws waits 30 s for).
+ */
+export function trackConnections(http: HttpServer): { destroyAll(): void } {
+  const sockets = new Set<Socket>();
+  http.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  http.on('secureConnection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  return {
+    destroyAll() {
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 export function createSocketServer(
