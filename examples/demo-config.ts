@@ -70,6 +70,12 @@ export interface StartDemoOptions {
   readonly riskPolicy?: RiskPolicy;
   /** Start the services (false runs the topologies only, for a caller that publishes itself). @default true */
   readonly services?: boolean;
+  /**
+   * Embedded mode: records kept per partition of the in-process broker (oldest dropped, compacted
+   * topics keep the latest per key), so a demo left running does not grow without bound.
+   * @default 100_000
+   */
+  readonly retainRecordsPerPartition?: number;
   /** Kafka mode: brokers and registry. @default from `TMBUS_KAFKA_BROKERS`, `TMBUS_REGISTRY_URL` */
   readonly connection?: ConnectionConfig;
   /** @default silent */
@@ -92,6 +98,7 @@ export interface DemoConfig {
   readonly chainTimeoutMs: number;
   readonly riskPolicy: RiskPolicy;
   readonly services: boolean;
+  readonly retainRecordsPerPartition: number;
   /** Kafka mode only. */
   readonly connection: ConnectionConfig | undefined;
   readonly logger: Logger;
@@ -129,11 +136,13 @@ export function resolveDemoConfig(options: StartDemoOptions = {}): DemoConfig {
       partitions: count(64),
       runtimeInstances: count(16),
       chainTimeoutMs: z.number().int().positive(),
+      retainRecordsPerPartition: z.number().int().min(1000),
     }),
     {
       partitions: options.partitions ?? env.TMBUS_DEMO_PARTITIONS ?? 3,
       runtimeInstances: options.runtimeInstances ?? env.TMBUS_DEMO_RUNTIME_INSTANCES ?? 1,
       chainTimeoutMs: options.chainTimeoutMs ?? 30_000,
+      retainRecordsPerPartition: options.retainRecordsPerPartition ?? 100_000,
     },
     'demo options',
   );

@@ -16,7 +16,10 @@ import { buildDemoPlans, demoSerdes } from './topologies/index.js';
 /** Starts the demo in this process. */
 export async function startEmbeddedDemo(config: DemoConfig): Promise<EmbeddedDemoHandle> {
   const { topics, partitions, logger } = config;
-  const broker = new InProcessBroker({ defaultPartitions: partitions });
+  const broker = new InProcessBroker({
+    defaultPartitions: partitions,
+    maxRecordsPerPartition: config.retainRecordsPerPartition,
+  });
   for (const topic of allTopics(topics)) {
     const compacted = topic === topics.prices;
     broker.createTopic(topic, { partitions, config: compacted ? { 'cleanup.policy': 'compact' } : {} });

@@ -4,8 +4,8 @@
 // from its consumer group and a replay reader; behind this interface the embedded demo's gateway
 // code does not need to know which one it runs on.
 //
-// The in-process broker keeps every record (no retention), so the low watermark is always 0 and
-// a resume cursor is never behind retention here.
+// The broker may bound its partitions (`maxRecordsPerPartition`): the low watermark then moves up
+// like Kafka's under retention, and a cursor below it is behind retention (a gap to report).
 
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import type { BrokerRecord, InProcessBroker } from '../testing/broker.js';
@@ -41,9 +41,12 @@ export interface LaneFeed {
   readonly topics: Readonly<Record<Priority, string>>;
   /** Partition ids of a lane topic (empty for a topic that does not exist). */
   partitions(topic: string): number[];
-  /** `{ low: 0, high }` where `high` is the offset the next record will get. */
+  /** `low`: the first offset still kept; `high`: the offset the next record will get. */
   watermarks(topic: string, partition: number): LaneWatermarks;
-  /** Records of one partition from `fromOffset` (inclusive), at most `max`, in offset order. */
+  /**
+   * Records of one partition from `fromOffset` (inclusive), at most `max`, in offset order; from
+   * the low watermark when `fromOffset` is below it.
+   */
   read(topic: string, partition: number, fromOffset: number, max?: number): LaneRecord[];
   /**
    * Calls `listener` with every record appended to a lane topic from now on, in append order,
@@ -81,7 +84,8 @@ export function createLaneFeed(
       return Array.from({ length: broker.partitionCount(topic) }, (_, i) => i);
     },
     watermarks(topic, partition) {
-      return { low: 0, high: broker.hasTopic(topic) ? broker.endOffset(topic, partition) : 0 };
+      if (!broker.hasTopic(topic)) return { low: 0, high: 0 };
+      return { low: broker.startOffset(topic, partition), high: broker.endOffset(topic, partition) };
     },
     read(topic, partition, fromOffset, max) {
       const priority = priorityOf.get(topic);

@@ -1,7 +1,10 @@
 // An in-process Kafka stand-in for unit tests and the zero-setup demo: topics with partitions and
 // offsets (keys placed by the Java-compatible murmur2 partitioner), append and fetch, committed
 // offsets per consumer group, and consumers that subscribe, poll and get told about new records.
-// Everything is synchronous and in memory; there is no retention or compaction.
+// Everything is synchronous and in memory. By default every record is kept; a long-running user
+// (the zero-setup demo) bounds each partition with `maxRecordsPerPartition`: delete-policy topics
+// drop their oldest records, compacted topics keep the latest record per key, and offsets never
+// move (a fetch below the first kept offset starts at it, like `auto.offset.reset=earliest`).
 
 import { type Clock, systemClock } from '../../core/clock.js';
 import { KafkaError } from '../../core/errors.js';
@@ -35,11 +38,25 @@ export interface InProcessBrokerOptions {
   readonly autoCreateTopics?: boolean;
   /** Timestamps of records produced without one. @default the system clock */
   readonly clock?: Clock;
+  /**
+   * Records kept per partition. Past it (with some slack, so cleanup is amortized) a topic whose
+   * `cleanup.policy` is `compact` keeps the latest record per key, any other drops its oldest.
+   * @default unbounded
+   */
+  readonly maxRecordsPerPartition?: number;
+}
+
+/** One partition's records in offset order, and the offset the next record gets. */
+interface PartitionLog {
+  records: BrokerRecord[];
+  next: number;
+  /** Length at which the next cleanup runs. */
+  cleanupAt: number;
 }
 
 interface Topic {
   readonly name: string;
-  readonly partitions: BrokerRecord[][];
+  readonly partitions: PartitionLog[];
   readonly config: Readonly<Record<string, string>>;
   nextRoundRobin: number;
 }
@@ -64,12 +81,14 @@ export class InProcessBroker {
   private readonly defaultPartitions: number;
   private readonly autoCreate: boolean;
   private readonly clock: Clock;
+  private readonly maxRecords: number;
   private sequence = 0;
 
   constructor(options: InProcessBrokerOptions = {}) {
     this.defaultPartitions = options.defaultPartitions ?? 1;
     this.autoCreate = options.autoCreateTopics ?? true;
     this.clock = options.clock ?? systemClock();
+    this.maxRecords = options.maxRecordsPerPartition ?? Number.POSITIVE_INFINITY;
   }
 
   /** Creates a topic; creating it again with the same partition count is a no-op. */
@@ -95,7 +114,11 @@ export class InProcessBroker {
     }
     this.topics.set(name, {
       name,
-      partitions: Array.from({ length: partitions }, () => []),
+      partitions: Array.from({ length: partitions }, () => ({
+        records: [],
+        next: 0,
+        cleanupAt: cleanupThreshold(this.maxRecords),
+      })),
       config: settings.config ?? {},
       nextRoundRobin: 0,
     });
@@ -142,30 +165,42 @@ export class InProcessBroker {
         context: { topic: record.topic, partition },
       });
     }
-    const log = topic.partitions[partition] as BrokerRecord[];
+    const log = topic.partitions[partition] as PartitionLog;
     const stored: BrokerRecord = {
       topic: record.topic,
       partition,
-      offset: log.length,
+      offset: log.next++,
       key: record.key,
       value: record.value,
       timestamp: record.timestamp ?? this.clock.now(),
       headers: record.headers ?? {},
       sequence: this.sequence++,
     };
-    log.push(stored);
+    log.records.push(stored);
+    if (log.records.length >= log.cleanupAt) this.cleanUp(topic, log);
     for (const listener of this.appendListeners) listener(stored);
     return { topic: record.topic, partition, offset: stored.offset };
   }
 
-  /** Records of one partition from `offset` on (at most `max`). */
+  /**
+   * Records of one partition from `offset` on (at most `max`); from the first kept record when
+   * `offset` is below it.
+   */
   fetch(topic: string, partition: number, offset: number, max = Number.POSITIVE_INFINITY): BrokerRecord[] {
-    return this.log(topic, partition).slice(offset, offset + max);
+    const { records } = this.log(topic, partition);
+    const from = firstAtOrAfter(records, offset);
+    return records.slice(from, from + max);
   }
 
   /** The offset the next record of the partition will get. */
   endOffset(topic: string, partition: number): number {
-    return this.log(topic, partition).length;
+    return this.log(topic, partition).next;
+  }
+
+  /** The offset of the first record still kept (equal to `endOffset` when none is). */
+  startOffset(topic: string, partition: number): number {
+    const log = this.log(topic, partition);
+    return log.records[0]?.offset ?? log.next;
   }
 
   /** Calls `listener` after every append; returns an unsubscribe function. */
@@ -194,7 +229,23 @@ export class InProcessBroker {
     return new InProcessConsumer(group, this);
   }
 
-  private log(topic: string, partition: number): BrokerRecord[] {
+  /** Drops the oldest records, or compacts to the latest per key on compacted topics. */
+  private cleanUp(topic: Topic, log: PartitionLog): void {
+    if (topic.config['cleanup.policy']?.includes('compact')) {
+      const latest = new Map<string, number>();
+      for (const [i, r] of log.records.entries()) {
+        latest.set(r.key === null ? `\u0000null${i}` : r.key.toString('latin1'), i);
+      }
+      const keep = new Set(latest.values());
+      log.records = log.records.filter((_, i) => keep.has(i));
+    } else {
+      log.records = log.records.slice(log.records.length - this.maxRecords);
+    }
+    // Many distinct keys can keep a compacted log above the bound: wait for it to grow again.
+    log.cleanupAt = Math.max(cleanupThreshold(this.maxRecords), 2 * log.records.length);
+  }
+
+  private log(topic: string, partition: number): PartitionLog {
     const log = this.topic(topic).partitions[partition];
     if (!log) {
       throw new KafkaError('KAFKA_CONSUME', `topic '${topic}' has no partition ${partition}`, {
@@ -210,4 +261,22 @@ export class InProcessBroker {
       throw new KafkaError('KAFKA_CONSUME', `unknown topic '${name}'`, { context: { topic: name } });
     return topic;
   }
+}
+
+/** Cleanup runs at a quarter past the bound, so its cost spreads over many appends. */
+function cleanupThreshold(max: number): number {
+  return max === Number.POSITIVE_INFINITY ? max : Math.max(max + 1, Math.ceil(max * 1.25));
+}
+
+/** Index of the first record whose offset is `>= offset` (records are in offset order). */
+function firstAtOrAfter(records: readonly BrokerRecord[], offset: number): number {
+  if (records.length === 0 || (records[0] as BrokerRecord).offset >= offset) return 0;
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((records[mid] as BrokerRecord).offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
