@@ -84,7 +84,7 @@ describe('dashboard', () => {
       // The HIGH lane row shows records processed per second and a p99 latency.
       await page.waitForFunction(
         () => {
-          const row = [...document.querySelectorAll('#lanes tbody tr')].find(
+          const row = [...document.querySelectorAll<HTMLTableRowElement>('#lanes tbody tr')].find(
             (r) => r.cells[0]?.textContent === 'HIGH',
           );
           return Number(row?.cells[1]?.textContent) > 0 && Number(row?.cells[3]?.textContent) > 0;
