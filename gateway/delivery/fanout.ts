@@ -50,8 +50,6 @@ export interface FanoutOptions {
   router: ChannelRouter;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Called for every broadcast channel (used to remember channels published while Redis was away). */
-  onBroadcast?: (channel: string) => void;
 }
 
 export class Fanout {
@@ -107,7 +105,6 @@ export class Fanout {
       io.to(delivery.channel).emit(delivery.type, delivery);
       metrics.deliveries[r.priority]++;
       metrics.broadcastLag[r.priority].observe(Date.now() - delivery.event.header.timestamp);
-      this.options.onBroadcast?.(delivery.channel);
     }
   }
 }
