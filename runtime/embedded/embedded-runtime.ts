@@ -159,8 +159,15 @@ export class EmbeddedStreamsRuntime {
         for (const record of batch) {
           const task = this.tasks.taskFor(record.topic, record.partition);
           if (!task) continue; // revoked during this batch: the new owner reads it from the last commit
-          await this.processOne(task, record);
-          if (this.state !== 'running') return;
+          // An unknown writer schema: fetch it, then decode this same record (process() reports
+          // a failed fetch as the record's error). Awaited only when needed: most records are not.
+          const preparing = task.prepare?.(record);
+          if (preparing) {
+            await preparing.catch(() => undefined);
+            if (this.state !== 'running') return; // stopped meanwhile: the task is closed
+          }
+          this.processOne(task, record);
+          if (this.state !== 'running') return; // an error handler decided `fail`
         }
         consumer.commit();
         if (performance.now() - started > sliceMs) {
@@ -174,11 +181,7 @@ export class EmbeddedStreamsRuntime {
     }
   }
 
-  private async processOne(task: Task, record: BrokerRecord): Promise<void> {
-    const preparing = task.prepare?.(record);
-    // An unknown writer schema: fetch it, then decode this same record (process() reports a
-    // failed fetch as the record's error).
-    if (preparing) await preparing.catch(() => undefined);
+  private processOne(task: Task, record: BrokerRecord): void {
     const { outputs, error } = task.process(record);
     this.stats.processed++;
     this.write(outputs);
