@@ -73,6 +73,9 @@ export class BusConsumer {
       {
         'isolation.level': options.isolationLevel ?? 'read_committed',
         'partition.assignment.strategy': options.assignmentStrategy ?? 'cooperative-sticky',
+      // At the end of a partition, librdkafka's consume(n) then waits 1 ms per further message
+      // instead of the full timeout (node-rdkafka's ConsumeNum), which keeps trickles prompt.
+      'enable.partition.eof': true,
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
           this.onRebalance(err, assignment),
         ...(options.librdkafka ?? {}),
@@ -106,7 +109,11 @@ export class BusConsumer {
   }
 
   private async loop(): Promise<void> {
-    const batchSize = this.options.batchSize ?? 2000;
+    const maxBatch = this.options.batchSize ?? 2000;
+    // consume(n) waits up to the timeout for EACH of its n messages, so at a trickle a large n
+    // holds records for n × timeout. Ask for about what arrived last time (doubling while batches
+    // come back full), so a batch never waits on records that are not there.
+    let batchSize = 32;
     while (this.running) {
       await this.rebalancing;
       let messages: Kafka.Message[];
@@ -114,6 +121,7 @@ export class BusConsumer {
         messages = await new Promise<Kafka.Message[]>((resolve, reject) => {
           this.native.consume(batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
         });
+        batchSize = messages.length >= batchSize ? Math.min(maxBatch, batchSize * 2) : Math.max(32, messages.length * 2);
       } catch (err) {
         if (!this.running) break;
         this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consume failed', err));

@@ -215,6 +215,7 @@ registry_up() {
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
     -Dapicurio.rest.deletion.artifact.enabled=true -Dapicurio.rest.deletion.artifact-version.enabled=true \
     -Dapicurio.rest.deletion.group.enabled=true \
+    -Dapicurio.ccompat.max-subjects=100000 \
     -jar "$APICURIO_HOME/quarkus-run.jar" >"$dir/registry.log" 2>&1 </dev/null &
     echo $! >"$dir/pid")
 }
