@@ -61,8 +61,18 @@ export interface StreamsRuntimeOptions {
   errorHandlers?: ErrorHandlers;
   /** Scheduler tuning; `conflateTopics` lists topics whose records may be conflated per key when behind. */
   lanes?: PriorityLaneSchedulerOptions & { conflateTopics?: readonly string[] };
-  /** Records queued per partition before it is paused. @default 5000 */
+  /**
+   * Records queued in one partition before that partition is paused (a hot partition must not
+   * crowd the others out). Pausing drops librdkafka's prefetch, so it is kept for the exception.
+   * @default 20000
+   */
   maxQueuedPerPartition?: number;
+  /**
+   * Records queued in all lanes before the consumer stops fetching until half have been processed;
+   * librdkafka's own prefetch queue is bounded too (`queued.max.messages.kbytes`).
+   * @default 50000
+   */
+  maxQueued?: number;
   /** @default 100 */
   commitIntervalMs?: number;
   /** Bound of a graceful shutdown, ms. @default 30000 */
@@ -103,6 +113,8 @@ export class StreamsRuntime {
   private readonly tableTopics: Set<string>;
   private readonly conflateTopics: Set<string>;
   private readonly maxQueued: number;
+  private readonly maxQueuedTotal: number;
+  private capacityWaiters: (() => void)[] = [];
   private readonly paused = new Set<string>();
   private draining = false;
   private blocked?: Promise<void>;
@@ -128,7 +140,8 @@ export class StreamsRuntime {
     this.deadLetterTopic = options.deadLetterTopic ?? `${plan.applicationId}-dlq`;
     this.tableTopics = new Set(plan.tableTopics);
     this.conflateTopics = new Set(options.lanes?.conflateTopics ?? []);
-    this.maxQueued = options.maxQueuedPerPartition ?? 5000;
+    this.maxQueued = options.maxQueuedPerPartition ?? 20_000;
+    this.maxQueuedTotal = options.maxQueued ?? 50_000;
     this.scheduler = new PriorityLaneScheduler(options.lanes);
     const instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 8);
     const clientId = `${connection.kafka.clientId}-${plan.applicationId}-${instanceId}`;
@@ -253,7 +266,7 @@ export class StreamsRuntime {
   }
 
   // ------------------------------------------------------------------------------- intake
-  private onBatch(messages: Message[]): void {
+  private onBatch(messages: Message[]): Promise<void> | undefined {
     if (this.fatal) return;
     const now = this.clock.now();
     const toPause: TopicPartition[] = [];
@@ -277,6 +290,16 @@ export class StreamsRuntime {
       metrics.queued.set({ group: this.applicationId }, this.scheduler.pending);
     }
     this.kick();
+    // Backpressure: the consume loop awaits this before fetching more.
+    if (this.scheduler.pending < this.maxQueuedTotal) return;
+    return new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  private releaseCapacity(): void {
+    if (this.capacityWaiters.length === 0 || (this.scheduler.pending > this.maxQueuedTotal / 2 && !this.fatal)) return;
+    const waiters = this.capacityWaiters;
+    this.capacityWaiters = [];
+    for (const w of waiters) w();
   }
 
   private priorityOf(m: Message): Priority {
@@ -306,6 +329,7 @@ export class StreamsRuntime {
       if (++n % 32 === 0 && performance.now() - started > 5) break;
     }
     this.resumeDrained();
+    this.releaseCapacity();
     if (this.scheduler.pending > 0) this.kick();
   }
 
@@ -481,6 +505,7 @@ export class StreamsRuntime {
       this.scheduler.drop(pk); // abandoned: never processed, so the next owner reads them
       this.paused.delete(pk);
     }
+    this.releaseCapacity();
     if (this.fatal) await this.settled();
     else await this.commits.commitRevoked(partitions);
     for (const tp of partitions) this.tracker.forget(`${tp.topic}:${tp.partition}`);
@@ -505,6 +530,8 @@ export class StreamsRuntime {
     if (this.commitTimer) clearInterval(this.commitTimer);
     const bound = this.options.shutdownTimeoutMs ?? 30_000;
     const graceful = (async () => {
+      // A consume loop waiting for queue capacity must be let go, or it could not stop.
+      for (const release of this.capacityWaiters.splice(0)) release();
       await this.consumer.close();
       if (!this.fatal) await this.commits.commitFinal();
       this.tasks.closeAll();
