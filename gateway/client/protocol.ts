@@ -45,6 +45,8 @@ export interface Delivery<T extends EventType = EventType> {
   position: StreamPosition;
   prev: number;
   event: WireEvent;
+  /** W3C trace id of the event's trace (publish → topologies → this emit), when it was traced. */
+  traceId?: string;
 }
 
 /**

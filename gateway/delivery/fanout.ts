@@ -4,6 +4,7 @@
 // Each delivery carries its Kafka position and `prev`, the previous offset of the same channel on
 // the same partition, which lets clients notice a live delivery they missed.
 
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Server } from 'socket.io';
 import { isBusError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -102,9 +103,35 @@ export class Fanout {
         );
         continue;
       }
-      io.to(delivery.channel).emit(delivery.type, delivery);
+      if (r.traceparent) emitTraced(io, delivery, r);
+      else io.to(delivery.channel).emit(delivery.type, delivery);
       metrics.deliveries[r.priority]++;
       metrics.broadcastLag[r.priority].observe(Date.now() - delivery.event.header.timestamp);
     }
   }
+}
+
+/**
+ * The last hop of a trace: an emit span under the record's `traceparent` (publish → topology
+ * stages → lane record), and the trace id in the delivery so the client can quote it.
+ */
+function emitTraced(io: Server, delivery: Delivery, r: LaneRecord): void {
+  const parent = propagation.extract(ROOT_CONTEXT, { traceparent: r.traceparent });
+  const span = trace.getTracer('@trademaster/event-bus/gateway').startSpan(
+    `emit ${delivery.channel}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'socket.io',
+        'messaging.destination.name': delivery.channel,
+        'messaging.operation.type': 'send',
+        'messaging.kafka.offset': r.offset,
+        'tm.event_type': delivery.type,
+      },
+    },
+    parent,
+  );
+  delivery.traceId = trace.getSpanContext(parent)?.traceId ?? span.spanContext().traceId;
+  context.with(trace.setSpan(parent, span), () => io.to(delivery.channel).emit(delivery.type, delivery));
+  span.end();
 }
