@@ -8,6 +8,7 @@ import { schemasCommand } from '../schemas/index.js';
 import { chainCommand } from './chain.js';
 import { demoCommand } from './demo.js';
 import { describeCommand } from './describe.js';
+import { gatewayCommand } from './gateway.js';
 import { lagCommand } from './lag.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(describeCommand());
   program.addCommand(schemasCommand());
+  program.addCommand(gatewayCommand());
   program.addCommand(replayCommand());
   program.addCommand(lagCommand());
   program.addCommand(chainCommand());
