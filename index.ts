@@ -42,3 +42,15 @@ export {
 } from './runtime/ops/index.js';
 export * from './schemas/index.js';
 export * from './topology/index.js';
+export {
+  avroEventDecoder,
+  createGateway,
+  type Gateway,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type GatewayDependencies,
+  GatewayMetrics,
+} from './gateway/index.js';
+export { DashboardState } from './gateway/dashboard/dashboard-state.js';
+export { dashboardRoutes } from './gateway/dashboard/dashboard-routes.js';
+export { registerGatewayMetrics } from './gateway/observability/gateway-prometheus.js';
