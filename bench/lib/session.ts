@@ -128,6 +128,7 @@ export async function runSession(phases: readonly PhaseSpec[], o: SessionOptions
       const phase = phases[i]!;
       const skipped = phase.skipIf?.([...(o.history ?? []), ...results]);
       if (skipped) {
+        o.log(`bench:   ${describePhase(phase)}: skipped (${skipped})`);
         results.push(skippedResult(phase, o, skipped));
         continue;
       }
