@@ -167,12 +167,27 @@ export const gatewayConfigSchema = z.object({
     .refine((c) => checkRoutes(c.routes) === undefined, { message: 'invalid channel route' }),
 });
 
+/**
+ * A single gateway instance given its own lane source and history reader (the embedded demo):
+ * Redis is optional, and without it the instance uses Socket.IO's in-memory adapter and limits.
+ */
+export const standaloneGatewayConfigSchema = gatewayConfigSchema.extend({
+  connection: connectionConfigSchema,
+});
+
 /** The configuration as written by a user (defaults optional). */
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
-/** The configuration after validation, every default filled in. */
-export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+/** The configuration of a standalone instance (`connection.redis` optional). */
+export type StandaloneGatewayConfigInput = z.input<typeof standaloneGatewayConfigSchema>;
+/** The configuration after validation, every default filled in (`connection.redis` only when standalone). */
+export type GatewayConfig = z.infer<typeof standaloneGatewayConfigSchema>;
 
 /** Validates gateway configuration; throws ConfigError naming the offending key. */
 export function parseGatewayConfig(input: unknown): GatewayConfig {
   return parseConfig(gatewayConfigSchema, input, 'gateway configuration');
+}
+
+/** Validates the configuration of a standalone instance (Redis optional). */
+export function parseStandaloneGatewayConfig(input: unknown): GatewayConfig {
+  return parseConfig(standaloneGatewayConfigSchema, input, 'gateway configuration');
 }

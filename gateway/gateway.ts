@@ -2,6 +2,9 @@
 // configuration, builds every part (verifiers, policy, limits, Redis links, Socket.IO server with
 // the sharded adapter, lane consumer, replay reader) and wires them; no part is a singleton and
 // no address is hard-coded. Instances of one deployment share a Kafka consumer group and Redis.
+// A single instance may instead be given its lane source and history reader (the embedded demo's
+// `LaneFeed`, see `gateway/embedded/`) and run without Kafka and, when no Redis URL is configured,
+// without Redis (Socket.IO's in-memory adapter, in-memory limits).
 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -12,20 +15,26 @@ import { handshakeGate } from './auth/handshake.js';
 import { createTokenVerifier } from './auth/tokenVerifier.js';
 import { createChannelPolicy } from './authz/policy.js';
 import { createChannelRouter, type RouteRule } from './channels/routing.js';
-import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
+import {
+  type GatewayConfig,
+  type GatewayConfigInput,
+  parseGatewayConfig,
+  parseStandaloneGatewayConfig,
+  type StandaloneGatewayConfigInput,
+} from './config.js';
 import { onConnection, requireResumeEverywhere } from './connection.js';
 import type { GatewayContext, GatewayServer } from './context.js';
 import { avroEventDecoder, type EventDecoder } from './decoder.js';
 import { Fanout } from './delivery/fanout.js';
-import { LaneConsumer, type TopicPartition } from './delivery/laneConsumer.js';
+import type { LaneSink, LaneSource, LaneSourceFactory, TopicPartition } from './delivery/laneSource.js';
 import { revokeLocalSessions } from './handlers/sessionHandlers.js';
 import { ConnectionRegistry } from './limits/connectionRegistry.js';
 import { EventRateLimiter } from './limits/eventRateLimiter.js';
 import { GatewayMetrics } from './metrics.js';
 import { createRedisLinks } from './redisLinks.js';
-import { KafkaReader } from './replay/kafkaReader.js';
+import type { HistoryReader } from './replay/historyReader.js';
 import { ResumeService } from './replay/resumeService.js';
-import { createListener, createSocketServer, trackConnections } from './server.js';
+import { createListener, createSocketServer, type HttpRoutes, trackConnections } from './server.js';
 
 export interface GatewayDependencies {
   /**
@@ -35,6 +44,24 @@ export interface GatewayDependencies {
   decoder?: EventDecoder;
   /** @default a silent logger */
   logger?: Logger;
+  /**
+   * Where lane records come from.
+   * @default a `LaneConsumer` in the `lanes.groupId` consumer group on Kafka
+   * @example (sink, gw) => new LaneFeedSource(demo.lanes, sink, gw.config.lanes, gw.logger)
+   */
+  laneSource?: LaneSourceFactory;
+  /**
+   * What resume reads history through.
+   * @default a `KafkaReader` on the configured Kafka
+   * @example new LaneFeedHistory(demo.lanes)
+   */
+  historyReader?: HistoryReader;
+  /**
+   * Extra HTTP routes on the gateway's listener (dashboard, metrics, pages), tried after
+   * `/healthz` and before the 404.
+   * @example dashboardRoutes(state)
+   */
+  httpRoutes?: HttpRoutes;
 }
 
 export interface Gateway {
@@ -59,10 +86,12 @@ export interface Gateway {
  * const { url } = await gateway.listen();
  */
 export async function createGateway(
-  input: GatewayConfigInput,
+  input: GatewayConfigInput | StandaloneGatewayConfigInput,
   deps: GatewayDependencies = {},
 ): Promise<Gateway> {
-  const config = parseGatewayConfig(input);
+  // Redis may only be left out by an instance that needs no Kafka either (its sources injected).
+  const standalone = deps.laneSource !== undefined && deps.historyReader !== undefined;
+  const config = standalone ? parseStandaloneGatewayConfig(input) : parseGatewayConfig(input);
   const decoder =
     deps.decoder ?? avroEventDecoder(new HttpSchemaRegistry({ url: config.connection.registry.url }));
   const instanceId = config.instanceId ?? `gw-${randomBytes(4).toString('hex')}`;
@@ -71,19 +100,21 @@ export async function createGateway(
   const clientId = `${config.connection.kafka.clientId}-${instanceId}`;
   const tokens = config.auth.jwt ? await createTokenVerifier(config.auth.jwt) : undefined;
   const router = createChannelRouter(config.channels.routes as Record<string, RouteRule[]>);
-  const redis = await createRedisLinks(config.connection.redis.url, instanceId, logger);
-  const reader = new KafkaReader(
-    config.connection,
-    `${clientId}-replay`,
-    `${config.lanes.groupId}-replay-${instanceId}`,
-    logger,
-  );
+  const redis = await redisFor(config, instanceId, logger);
+  const reader =
+    deps.historyReader ??
+    new (await import('./replay/kafkaReader.js')).KafkaReader(
+      config.connection,
+      `${clientId}-replay`,
+      `${config.lanes.groupId}-replay-${instanceId}`,
+      logger,
+    );
   const registry = new ConnectionRegistry(
-    redis.pub,
+    redis?.pub,
     { ...config.connections, keyPrefix: config.redis.keyPrefix, instanceId },
     logger,
   );
-  const http = createListener(config.server);
+  const http = createListener(config.server, deps.httpRoutes);
   const connections = trackConnections(http);
   const io = createSocketServer(http, config, redis);
 
@@ -97,7 +128,7 @@ export async function createGateway(
     apiKeys: createApiKeyVerifier(config.auth.apiKeys),
     policy: createChannelPolicy(config.authorization),
     router,
-    limiter: new EventRateLimiter(redis.pub, config.redis.keyPrefix, config.rateLimits, logger),
+    limiter: new EventRateLimiter(redis?.pub, config.redis.keyPrefix, config.rateLimits, logger),
     registry,
     resume: new ResumeService({
       reader,
@@ -108,22 +139,27 @@ export async function createGateway(
       laneTopics: config.lanes.topics,
       ...config.replay,
     }),
-    subscriptionsSettled: () => settled(redis.sub.ping()),
+    subscriptionsSettled: () => (redis ? settled(redis.sub.ping()) : Promise.resolve()),
   };
   io.use(handshakeGate(ctx));
   io.on('connection', (socket) => onConnection(socket, ctx));
   io.on('sessions:revoke', (userId, reason) => void revokeLocalSessions(io, userId, reason));
 
   const fanout = new Fanout({ io, decoder, router, metrics, logger });
-  const consumer = new LaneConsumer({
-    connection: config.connection,
-    lanes: config.lanes,
-    clientId: `${clientId}-lanes`,
-    logger,
+  const sink: LaneSink = {
     onBatch: (records) => fanout.deliver(records),
     onRevoke: (tps) => fanout.chains.forget(tps),
-  });
-  redis.onChange((state) => {
+  };
+  const consumer: LaneSource = deps.laneSource
+    ? deps.laneSource(sink, { config, logger })
+    : new (await import('./delivery/laneConsumer.js')).LaneConsumer({
+        connection: config.connection,
+        lanes: config.lanes,
+        clientId: `${clientId}-lanes`,
+        logger,
+        ...sink,
+      });
+  redis?.onChange((state) => {
     // While Redis is away nothing consumed could reach other instances: stop consuming instead.
     consumer.suspend(state === 'down');
     if (state === 'up') {
@@ -146,7 +182,7 @@ export async function createGateway(
       setTimeout(() => connections.destroyAll(), 1000).unref();
     });
     await reader.close();
-    await redis.close();
+    await redis?.close();
     logger.info({ ms: Date.now() - t0 }, 'gateway closed');
   };
   return {
@@ -174,6 +210,13 @@ export async function createGateway(
       return closed;
     },
   };
+}
+
+/** The Redis links; none for a standalone instance without a Redis URL. */
+async function redisFor(config: GatewayConfig, instanceId: string, logger: Logger) {
+  return config.connection.redis
+    ? createRedisLinks(config.connection.redis.url, instanceId, logger)
+    : undefined;
 }
 
 /** Waits for `p`, but never longer than 2 s: a Redis outage must not hang a subscription. */

@@ -19,8 +19,13 @@ export {
   type GatewayConfigInput,
   gatewayConfigSchema,
   parseGatewayConfig,
+  type StandaloneGatewayConfigInput,
 } from './config.js';
 export type { GatewayServer, GatewaySocket, SocketData } from './context.js';
 export { avroEventDecoder, type EventDecoder } from './decoder.js';
+export type { LaneSink, LaneSource, LaneSourceFactory } from './delivery/laneSource.js';
+export { LaneFeedHistory } from './embedded/laneFeedHistory.js';
+export { LaneFeedSource } from './embedded/laneFeedSource.js';
 export { createGateway, type Gateway, type GatewayDependencies } from './gateway.js';
 export { GatewayMetrics, type GatewayMetricsSnapshot } from './metrics.js';
+export type { HistoryReader } from './replay/historyReader.js';

@@ -1,5 +1,5 @@
 // The HTTP(S) listener and the Socket.IO server on it: transports, heartbeats, payload cap and the
-// sharded Redis adapter. With a certificate configured the listener speaks TLS 1.3 only, so a
+// sharded Redis adapter (Socket.IO's in-memory adapter for a single instance without Redis). With a certificate configured the listener speaks TLS 1.3 only, so a
 // client offering TLS 1.2 or older fails the handshake.
 
 import { readFileSync } from 'node:fs';
@@ -22,17 +22,23 @@ export function pemOrFile(value: string): string {
   return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
 }
 
-/** Requests that are not Socket.IO's: a liveness answer, otherwise 404. */
-function plainHttp(req: IncomingMessage, res: ServerResponse): void {
-  if (req.url === '/healthz') {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    return;
-  }
-  res.writeHead(404).end();
+/** Extra HTTP routes on the gateway's listener: answers a request (true) or passes (false). */
+export type HttpRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Requests that are not Socket.IO's: a liveness answer, the extra routes, otherwise 404. */
+function plainHttp(routes: HttpRoutes | undefined) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (routes?.(req, res)) return;
+    res.writeHead(404).end();
+  };
 }
 
-export function createListener(server: GatewayConfig['server']): HttpServer {
-  if (!server.tls) return createHttpServer(plainHttp);
+export function createListener(server: GatewayConfig['server'], routes?: HttpRoutes): HttpServer {
+  if (!server.tls) return createHttpServer(plainHttp(routes));
   return createHttpsServer(
     {
       cert: pemOrFile(server.tls.cert),
@@ -40,7 +46,7 @@ export function createListener(server: GatewayConfig['server']): HttpServer {
       ...(server.tls.ca ? { ca: pemOrFile(server.tls.ca) } : {}),
       minVersion: 'TLSv1.3',
     },
-    plainHttp,
+    plainHttp(routes),
   );
 }
 
@@ -68,7 +74,7 @@ export function trackConnections(http: HttpServer): { destroyAll(): void } {
 export function createSocketServer(
   http: HttpServer,
   config: GatewayConfig,
-  redis: RedisLinks,
+  redis: RedisLinks | undefined,
 ): GatewayServer {
   const s = config.server;
   return new Server(http, {
@@ -81,10 +87,14 @@ export function createSocketServer(
     maxHttpBufferSize: s.maxHttpBufferSize,
     serveClient: false,
     ...(s.corsOrigins ? { cors: { origin: s.corsOrigins, credentials: true } } : {}),
-    adapter: createShardedAdapter(redis.pub, redis.sub, {
-      channelPrefix: config.redis.channelPrefix,
-      // One Redis channel per public room: an instance only hears rooms it has members in.
-      subscriptionMode: 'dynamic',
-    }),
+    ...(redis
+      ? {
+          adapter: createShardedAdapter(redis.pub, redis.sub, {
+            channelPrefix: config.redis.channelPrefix,
+            // One Redis channel per public room: an instance only hears rooms it has members in.
+            subscriptionMode: 'dynamic',
+          }),
+        }
+      : {}),
   });
 }

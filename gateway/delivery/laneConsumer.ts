@@ -14,19 +14,9 @@ import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import type { GatewayConfig } from '../config.js';
 import { LanePlanner } from './lanePlanner.js';
 
-export interface LaneRecord {
-  priority: Priority;
-  topic: string;
-  partition: number;
-  offset: number;
-  value: Buffer | null;
-  timestamp: number;
-}
+import type { LaneRecord, LaneSource, TopicPartition } from './laneSource.js';
 
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+export type { LaneRecord, TopicPartition } from './laneSource.js';
 
 export interface LaneConsumerOptions {
   connection: ConnectionConfig;
@@ -42,7 +32,7 @@ export interface LaneConsumerOptions {
 const ERR_ASSIGN = -175;
 const ERR_REVOKE = -174;
 
-export class LaneConsumer {
+export class LaneConsumer implements LaneSource {
   private readonly consumer: Kafka.KafkaConsumer;
   private readonly priorityOf = new Map<string, Priority>();
   private readonly assigned = new Map<string, TopicPartition>();
@@ -154,6 +144,7 @@ export class LaneConsumer {
       offset: m.offset,
       value: m.value ?? null,
       timestamp: m.timestamp ?? Date.now(),
+      traceparent: traceparentOf(m),
     };
   }
 
@@ -221,4 +212,10 @@ export class LaneConsumer {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+function traceparentOf(m: Kafka.Message): string | undefined {
+  if (!m.headers) return undefined;
+  for (const h of m.headers) if ('traceparent' in h) return String(h.traceparent);
+  return undefined;
 }

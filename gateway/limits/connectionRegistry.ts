@@ -2,7 +2,8 @@
 // sorted set per principal whose members are live connections scored by their expiry. Each
 // instance refreshes its own members; the members of an instance that died simply expire, so a
 // crash never locks a user out for longer than the TTL. When Redis is unreachable the limit is
-// enforced per instance (documented degradation) instead of refusing everyone.
+// enforced per instance (documented degradation) instead of refusing everyone. Without Redis at
+// all (the single-instance embedded demo) the per-instance count is the limit.
 
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../core/logger.js';
@@ -32,7 +33,8 @@ export class ConnectionRegistry {
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    /** Undefined: a single instance without Redis, which counts its own connections only. */
+    private readonly redis: Redis | undefined,
     private readonly options: ConnectionRegistryOptions,
     private readonly logger: Logger,
   ) {}
@@ -54,6 +56,12 @@ export class ConnectionRegistry {
     const max = this.maxFor(p);
     const key = limitKey(p);
     const mine = this.local.get(key) ?? new Set<string>();
+    if (!this.redis) {
+      if (mine.size >= max) return { ok: false, count: mine.size, max };
+      mine.add(this.member(socketId));
+      this.local.set(key, mine);
+      return { ok: true };
+    }
     try {
       const n = (await this.redis.eval(
         ACQUIRE,
@@ -79,6 +87,7 @@ export class ConnectionRegistry {
     const mine = this.local.get(key);
     mine?.delete(this.member(socketId));
     if (mine?.size === 0) this.local.delete(key);
+    if (!this.redis) return;
     try {
       await this.redis.zrem(this.redisKey(p), this.member(socketId));
     } catch {
@@ -88,13 +97,14 @@ export class ConnectionRegistry {
 
   /** Keeps this instance's connections counted; call once after start. */
   startRefreshing(): void {
+    if (!this.redis) return;
     const period = Math.max(500, Math.floor(this.options.ttlMs / 3));
     this.refreshTimer = setInterval(() => void this.refresh(), period);
     this.refreshTimer.unref();
   }
 
   private async refresh(): Promise<void> {
-    if (this.local.size === 0) return;
+    if (this.local.size === 0 || !this.redis) return;
     const expiry = Date.now() + this.options.ttlMs;
     const principals = [...this.local];
     // In slices of 500 principals, yielding in between: one 10,000-user pipeline would hold the

@@ -11,25 +11,16 @@ import { consumerConfig } from '../../runtime/kafka/librdkafka-config.js';
 import { kafkaError } from '../../runtime/kafka/producer.js';
 import { cursorKey } from '../client/protocol.js';
 
-export interface Watermarks {
-  low: number;
-  high: number;
-}
+import type { HistoryMessage, HistoryReader, ReadRange, Watermarks } from './historyReader.js';
 
-/** One partition range to read: offsets `from` (inclusive) to `to` (exclusive). */
-export interface ReadRange {
-  topic: string;
-  partition: number;
-  from: number;
-  to: number;
-}
+export type { ReadRange, Watermarks } from './historyReader.js';
 
 interface WatermarkQueries {
   inflight?: { at: number; promise: Promise<Watermarks> };
   next?: Promise<Watermarks>;
 }
 
-export class KafkaReader {
+export class KafkaReader implements HistoryReader {
   private readonly consumer: Kafka.KafkaConsumer;
   private partitionCache = new Map<string, { at: number; partitions: number[] }>();
   private watermarkCache = new Map<string, { at: number; value: Watermarks }>();
@@ -138,7 +129,7 @@ export class KafkaReader {
   async read(
     ranges: readonly ReadRange[],
     deadline: number,
-    onMessages: (m: Kafka.Message[]) => Promise<void>,
+    onMessages: (m: HistoryMessage[]) => Promise<void>,
   ): Promise<void> {
     if (this.reading) throw new KafkaError('KAFKA_CONSUME', 'replay reader is busy');
     const open = new Map<string, ReadRange>();

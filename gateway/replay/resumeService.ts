@@ -8,7 +8,6 @@
 // of the replay are read after that: anything below them is replayed, anything above them is
 // produced later and arrives live. The SDK drops what it receives both ways.
 
-import type Kafka from 'node-rdkafka';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Priority } from '../../schemas/catalog.js';
@@ -17,10 +16,10 @@ import { type Channel, isConflatable } from '../client/channels.js';
 import { type ChannelCursor, cursorKey, type Delivery, type ResumeResult } from '../client/protocol.js';
 import { decodeEvent, type EventDecoder } from '../decoder.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { KafkaReader, ReadRange } from './kafkaReader.js';
+import type { HistoryMessage, HistoryReader, ReadRange } from './historyReader.js';
 
 export interface ResumeServiceOptions {
-  reader: KafkaReader;
+  reader: HistoryReader;
   decoder: EventDecoder;
   router: ChannelRouter;
   metrics: GatewayMetrics;
@@ -177,7 +176,7 @@ export class ResumeService {
     }
   }
 
-  private async route(messages: Kafka.Message[], byChannel: Map<string, Pending[]>): Promise<void> {
+  private async route(messages: HistoryMessage[], byChannel: Map<string, Pending[]>): Promise<void> {
     for (const m of messages) {
       if (!m.value) continue;
       let event: Awaited<ReturnType<typeof decodeEvent>>;
