@@ -82,7 +82,10 @@ async function devTokens(demo: DemoHandle, env: NodeJS.ProcessEnv): Promise<Demo
   ];
 }
 
-/** `/`, `/dashboard…`, `/metrics` on a gateway's listener. */
+/**
+ * `/`, `/dashboard…`, `/metrics` on a gateway's listener. `/metrics` is this instance's scrape
+ * target (its gateway metrics plus the process's); the dashboard sums every instance.
+ */
 function demoRoutes(demo: DemoHandle, registry: Registry, dashboard: DashboardState) {
   const page = traderPageHtml({
     symbols: demo.symbols,
@@ -125,10 +128,13 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     for (const s of stops.reverse()) await s();
   };
   try {
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    const count = demo.mode === 'embedded' ? 1 : Math.max(1, options.gateways ?? 1);
+    const processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+    // One registry per instance: each has its own `/metrics`, as separate processes would.
+    const registries = Array.from({ length: count }, () => new Registry());
     const dashboard = new DashboardState({
-      registries: [registry],
+      registries: [processRegistry, ...registries],
       topologies: Object.values(demo.plans).map((plan) => ({
         applicationId: plan.applicationId,
         mermaid: plan.describeMermaid(),
@@ -137,8 +143,6 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     });
     dashboard.start();
     stops.push(() => dashboard.stop());
-    const httpRoutes = demoRoutes(demo, registry, dashboard);
-    const count = demo.mode === 'embedded' ? 1 : Math.max(1, options.gateways ?? 1);
     const port = options.port ?? 3000;
     const prefix = demo.topics.prefix;
     const urls: string[] = [];
@@ -159,7 +163,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       const deps: GatewayDependencies = {
         decoder: avroEventDecoder(demo.registry),
         logger,
-        httpRoutes,
+        httpRoutes: demoRoutes(demo, Registry.merge([processRegistry, registries[i] as Registry]), dashboard),
       };
       if (demo.mode === 'embedded') {
         const lanes = demo.lanes;
@@ -169,7 +173,11 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       const gateway = await createGateway(config, deps);
       gateways.push(gateway);
       stops.push(() => gateway.close());
-      registerGatewayMetrics({ registry, metrics: gateway.metrics, instanceId: gateway.instanceId });
+      registerGatewayMetrics({
+        registry: registries[i] as Registry,
+        metrics: gateway.metrics,
+        instanceId: gateway.instanceId,
+      });
       urls.push((await gateway.listen()).url);
     }
     const first = urls[0] as string;
