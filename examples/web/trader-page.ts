@@ -46,7 +46,8 @@ if (roles.includes('risk-manager')) for (const a of ACCOUNTS) channels.push('ris
 const counts = { market: 0, orders: 0, portfolio: 0, risk: 0 };
 const cursors = new Map(); // channel -> { 'topic/partition': next offset }
 const num = (v) => (typeof v === 'number' ? v : Number(v));
-const fmt = (v) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const dec = (v) => { const [i, f = ''] = v.split('.'); const t = f.replace(/0+$/, ''); return t.length < 2 ? i + '.' + (t + '00').slice(0, 2) : i + '.' + t; };
+const fmt = (v) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : /^-?\\d+\\.\\d+$/.test(String(v)) ? dec(String(v)) : String(v));
 const flat = (p) => { const k = p && Object.keys(p); return k && k.length === 1 && typeof p[k[0]] === 'object' && p[k[0]] ? p[k[0]] : p || {}; };
 function prepend(list, text, cls) {
   const li = document.createElement('li'); li.textContent = text; if (cls) li.className = cls;

@@ -24,7 +24,8 @@ export class LaneFeedHistory implements HistoryReader {
     return this.feed.partitions(topic);
   }
 
-  async watermarks(topic: string, partition: number): Promise<Watermarks> {
+  /** Always current: the in-process broker answers without a round trip. */
+  async watermarks(topic: string, partition: number, _notBefore?: number): Promise<Watermarks> {
     const { low, high } = this.feed.watermarks(topic, partition);
     return { low, high };
   }
