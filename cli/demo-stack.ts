@@ -86,7 +86,7 @@ async function devTokens(demo: DemoHandle, env: NodeJS.ProcessEnv): Promise<Demo
  * `/`, `/dashboard…`, `/metrics` on a gateway's listener. `/metrics` is this instance's scrape
  * target (its gateway metrics plus the process's); the dashboard sums every instance.
  */
-function demoRoutes(demo: DemoHandle, registry: Registry, dashboard: DashboardState) {
+function demoRoutes(demo: DemoHandle, registries: readonly Registry[], dashboard: DashboardState) {
   const page = traderPageHtml({
     symbols: demo.symbols,
     accounts: demo.directory.accounts.map((a) => a.accountId),
@@ -100,6 +100,8 @@ function demoRoutes(demo: DemoHandle, registry: Registry, dashboard: DashboardSt
       return true;
     }
     if (path === '/metrics') {
+      // Merged per scrape: the gateway registers its metrics after its routes exist.
+      const registry = Registry.merge([...registries]);
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         () => res.writeHead(500).end(),
@@ -163,7 +165,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       const deps: GatewayDependencies = {
         decoder: avroEventDecoder(demo.registry),
         logger,
-        httpRoutes: demoRoutes(demo, Registry.merge([processRegistry, registries[i] as Registry]), dashboard),
+        httpRoutes: demoRoutes(demo, [processRegistry, registries[i] as Registry], dashboard),
       };
       if (demo.mode === 'embedded') {
         const lanes = demo.lanes;
