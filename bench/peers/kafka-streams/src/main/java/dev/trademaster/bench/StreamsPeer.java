@@ -1,6 +1,7 @@
 package dev.trademaster.bench;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -94,7 +96,10 @@ public final class StreamsPeer {
       System.out.flush();
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(java.time.Duration.ofSeconds(30));
+      // Leave the group (Kafka Streams stays a member until the session times out by default), so
+      // the bench can delete the group right after.
+      streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+          .withTimeout(Duration.ofSeconds(30)));
       streams.cleanUp();
       closed.countDown();
     }));
