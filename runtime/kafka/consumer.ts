@@ -27,8 +27,10 @@ export interface BusConsumerOptions {
   clientId?: string;
   /** Records per consume call. @default 2000 */
   batchSize?: number;
-  /** Longest wait of one consume call, ms (it is charged per message by node-rdkafka). @default 5 */
+  /** Wait of one consume call, ms; it is charged per message by node-rdkafka, so keep it 0. @default 0 */
   consumeTimeoutMs?: number;
+  /** Sleep after a consume call that returned nothing, ms. @default 1 */
+  idleSleepMs?: number;
   /**
    * `cooperative-sticky` moves only the partitions that must move; `range` gives partition p of
    * every subscribed topic with the same partition count to the same member (co-partitioning).
@@ -73,9 +75,6 @@ export class BusConsumer {
       {
         'isolation.level': options.isolationLevel ?? 'read_committed',
         'partition.assignment.strategy': options.assignmentStrategy ?? 'cooperative-sticky',
-      // At the end of a partition, librdkafka's consume(n) then waits 1 ms per further message
-      // instead of the full timeout (node-rdkafka's ConsumeNum), which keeps trickles prompt.
-      'enable.partition.eof': true,
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
           this.onRebalance(err, assignment),
         ...(options.librdkafka ?? {}),
@@ -97,7 +96,7 @@ export class BusConsumer {
     });
     // node-rdkafka sleeps 500 ms after an idle consume unless told otherwise.
     this.native.setDefaultConsumeLoopTimeoutDelay(1);
-    this.native.setDefaultConsumeTimeout(this.options.consumeTimeoutMs ?? 5);
+    this.native.setDefaultConsumeTimeout(this.options.consumeTimeoutMs ?? 0);
     this.native.subscribe([...this.options.topics]);
   }
 
@@ -109,19 +108,18 @@ export class BusConsumer {
   }
 
   private async loop(): Promise<void> {
-    const maxBatch = this.options.batchSize ?? 2000;
-    // consume(n) waits up to the timeout for EACH of its n messages, so at a trickle a large n
-    // holds records for n × timeout. Ask for about what arrived last time (doubling while batches
-    // come back full), so a batch never waits on records that are not there.
-    let batchSize = 32;
+    const batchSize = this.options.batchSize ?? 2000;
     while (this.running) {
       await this.rebalancing;
       let messages: Kafka.Message[];
       try {
+        // consume(n) waits up to the timeout for EACH of its n messages, so with a timeout a batch
+        // is handed over only when full or when the stream pauses for a whole timeout: a trickle
+        // waits for n records. With timeout 0 it takes what librdkafka has queued, at once; an
+        // empty answer sleeps 1 ms below.
         messages = await new Promise<Kafka.Message[]>((resolve, reject) => {
           this.native.consume(batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
         });
-        batchSize = messages.length >= batchSize ? Math.min(maxBatch, batchSize * 2) : Math.max(32, messages.length * 2);
       } catch (err) {
         if (!this.running) break;
         this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consume failed', err));
@@ -135,8 +133,8 @@ export class BusConsumer {
           this.options.onError?.(err);
         }
       } else {
-        // Idle: yield to timers and I/O without the library's long sleep.
-        await new Promise((r) => setImmediate(r));
+        // Idle: a short sleep instead of the library's 500 ms, or a busy loop.
+        await new Promise((r) => setTimeout(r, this.options.idleSleepMs ?? 1));
       }
     }
   }
