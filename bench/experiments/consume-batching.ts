@@ -24,7 +24,16 @@ const connection = connectionConfigFromEnv({
 });
 const brokers = connection.kafka.brokers;
 
-async function trial(batchSize: number, timeoutMs: number) {
+interface Trial {
+  batchSize: number;
+  timeoutMs: number;
+  /** `enable.partition.eof`: after an end of partition, node-rdkafka polls with 1 ms. */
+  eof?: boolean;
+  /** Ask for about twice what came last time (32 … batchSize), as runtime/kafka/consumer.ts now does. */
+  adaptive?: boolean;
+}
+
+async function trial({ batchSize, timeoutMs, eof = false, adaptive = false }: Trial) {
   const topic = `bench-${runId()}-batching`;
   const topics = new TopicManager(connection);
   await topics.ensure([domainTopic(topic, 3)]);
@@ -35,6 +44,7 @@ async function trial(batchSize: number, timeoutMs: number) {
       'enable.auto.commit': false,
       'fetch.wait.max.ms': 10,
       'socket.nagle.disable': true,
+      'enable.partition.eof': eof,
     } as Kafka.ConsumerGlobalConfig,
     { 'auto.offset.reset': 'earliest' },
   );
@@ -54,10 +64,13 @@ async function trial(batchSize: number, timeoutMs: number) {
   const batches: number[] = [];
   const total = rate * seconds;
   let received = 0;
+  let ask = adaptive ? 32 : batchSize;
   const consumed = new Promise<void>((resolve) => {
     const loop = () =>
-      consumer.consume(batchSize, (_err, messages) => {
+      consumer.consume(ask, (_err, messages) => {
         const now = Date.now();
+        const n = messages?.length ?? 0;
+        if (adaptive) ask = n >= ask ? Math.min(batchSize, ask * 2) : Math.max(32, n * 2);
         if (messages?.length) batches.push(messages.length);
         for (const m of messages ?? []) h.recordValue(Math.max(1, now - (m.timestamp ?? now)));
         received += messages?.length ?? 0;
@@ -67,6 +80,13 @@ async function trial(batchSize: number, timeoutMs: number) {
       });
     loop();
   });
+  // Warm-up: one record per partition, so the first fetch (metadata, offsets) is not measured.
+  for (const partition of [0, 1, 2]) producer.produce(topic, partition, Buffer.alloc(160), null, Date.now());
+  for (const until = Date.now() + 15_000; received < 3 && Date.now() < until; )
+    await new Promise((r) => setTimeout(r, 10));
+  h.reset();
+  batches.length = 0;
+  received = 0;
   const started = Date.now();
   let sent = 0;
   await new Promise<void>((resolve) => {
@@ -84,19 +104,23 @@ async function trial(batchSize: number, timeoutMs: number) {
   await new Promise<void>((r) => consumer.disconnect(() => r()));
   await topics.delete([topic]);
   const mean = batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length);
-  return { batchSize, timeoutMs, received, meanBatch: Math.round(mean), latencyMs: summarize(h) };
+  return { received, meanBatch: Math.round(mean), latencyMs: summarize(h) };
 }
 
 console.log(`${rate} records/s for ${seconds} s, consume(n) latency (receive − create time):`);
-for (const [n, t] of [
-  [2000, 5],
-  [2000, 0],
-  [100, 5],
-] as const) {
-  const r = await trial(n, t);
+const trials: [string, Trial][] = [
+  ['consume(2000), 5 ms timeout (the runtime until 41f5640)', { batchSize: 2000, timeoutMs: 5 }],
+  [
+    'adaptive 32…2000, 5 ms timeout, partition EOF (the runtime since 41f5640)',
+    { batchSize: 2000, timeoutMs: 5, eof: true, adaptive: true },
+  ],
+  ['consume(2000), 0 ms timeout, 1 ms idle sleep (the probe)', { batchSize: 2000, timeoutMs: 0 }],
+];
+for (const [label, t] of trials) {
+  const r = await trial(t);
   const l = r.latencyMs;
   console.log(
-    `consume(${n}) timeout ${t} ms: mean batch ${r.meanBatch}, p50 ${l?.p50} ms, p99 ${l?.p99} ms, max ${l?.max} ms (${r.received} records)`,
+    `${label}: mean batch ${r.meanBatch}, p50 ${l?.p50} ms, p99 ${l?.p99} ms, max ${l?.max} ms (${r.received} records)`,
   );
 }
 process.exit(0);
