@@ -16,7 +16,7 @@ import { InMemorySchemaRegistry } from '../schemas/index.js';
 import { type CpuProfile, summarizeProfile } from './lib/cpu-profile.js';
 import { averageEncodedSize, buildPool } from './lib/event-pool.js';
 import { runGateway } from './lib/gateway.js';
-import { describeMachine, loadAverages } from './lib/machine.js';
+import { codeVersion, describeMachine, loadAverages } from './lib/machine.js';
 import {
   type CeilingOptions,
   consumerPerformance,
@@ -61,6 +61,7 @@ const started = Date.now();
 const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
 const loadStart = loadAverages();
 const machine = describeMachine();
+const code = codeVersion();
 const errors: string[] = [];
 log(
   `bench: ${quick ? 'quick' : 'full'} run on ${machine.cores} × ${machine.cpuModel}; load average ${loadStart.join(' / ')}`,
@@ -169,6 +170,7 @@ const report: BenchReport = {
   startedAt: new Date(started).toISOString(),
   durationSeconds: (Date.now() - started) / 1000,
   machine,
+  code,
   loadAverage: { start: loadStart, end: loadAverages() },
   config: {
     rates: plan.rates,

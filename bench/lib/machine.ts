@@ -50,3 +50,17 @@ export function loadAverages(): [number, number, number] {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/** The commit measured, and whether the code under test has uncommitted changes. */
+export function codeVersion(): { commit: string; dirty: boolean } | undefined {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const dirty =
+      git('status', '--porcelain', '--', 'runtime', 'topology', 'processors', 'schemas', 'core').length > 0;
+    return { commit, dirty };
+  } catch {
+    return undefined; // not a git checkout
+  }
+}

@@ -49,6 +49,8 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   machine: MachineInfo;
+  /** The code measured: commit, and whether runtime/, topology/, processors/ or schemas/ had local changes. */
+  code?: { commit: string; dirty: boolean };
   loadAverage: { start: number[]; end: number[] };
   config: {
     rates: number[];

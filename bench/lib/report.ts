@@ -82,7 +82,8 @@ export function renderReport(r: BenchReport): string {
     '',
     `Machine: ${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, ${m.java}, Kafka ${m.kafka} ` +
       `(single broker on the same machine), librdkafka ${m.librdkafka}. Load average (1/5/15 min): ` +
-      `${r.loadAverage.start.join(' / ')} at start, ${r.loadAverage.end.join(' / ')} at end. Took ${Math.round(r.durationSeconds)} s.`,
+      `${r.loadAverage.start.join(' / ')} at start, ${r.loadAverage.end.join(' / ')} at end. Took ${Math.round(r.durationSeconds)} s.` +
+      (r.code ? ` Code: ${r.code.commit}${r.code.dirty ? ' with local changes' : ''}.` : ''),
     '',
     'Topology: route → filter → transform with Avro decode+encode (Confluent wire format), 4 input families ' +
       '(85% market data, 8% portfolio, 5% system, 2% risk); VOLUME_UPDATE is filtered out. Latency = probe receive time − ' +
