@@ -210,7 +210,10 @@ registry_up() {
   log "starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (log: $dir/registry.log)"
   # In-memory (H2) storage: the registry is a dev/test dependency here; production points it at
   # KafkaSQL or a database through the usual APICURIO_* variables.
-  (cd "$dir" && nohup "$java" -Xms128m -Xmx512m \
+  # `cd` first and java alone in the background: $! must be the JVM, not a subshell around it.
+  (
+    cd "$dir" || exit 1
+    nohup "$java" -Xms128m -Xmx512m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
     -Dapicurio.rest.deletion.artifact.enabled=true -Dapicurio.rest.deletion.artifact-version.enabled=true \
