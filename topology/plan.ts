@@ -109,6 +109,11 @@ export interface TaskContext {
    * to the changelog, and restores them from it before the first `process()`.
    */
   readonly stores: StoreProvider;
+  /**
+   * Called with a stage's name for every record the stage emits (sources included), when the
+   * runner wants per-stage counts (metrics). Absent: no counting work at all.
+   */
+  readonly onStageOutput?: (stage: string) => void;
 }
 
 /** The result of processing one record. */

@@ -5,7 +5,7 @@
 // pipeline (RxJS error semantics), so after a failure the task re-wires a fresh pipeline from the
 // same stores — state survives, timers are re-armed from the stores — and reports the error.
 
-import { type Observable, Subject, type Subscription, share } from 'rxjs';
+import { type Observable, Subject, type Subscription, share, tap } from 'rxjs';
 import type { Clock } from '../core/clock.js';
 import { BusError, isBusError } from '../core/errors.js';
 import type { RecordContext, Serde } from '../core/record.js';
@@ -207,6 +207,8 @@ export class PipelineTask implements Task {
             ? [subjectOf.get(node) as Observable<unknown>]
             : node.parents.map((p) => streams.get(p) as Observable<unknown>);
         let stream = node.instantiate(inputs, ictx);
+        const count = this.ctx.onStageOutput;
+        if (count) stream = stream.pipe(tap(() => count(node.name)));
         if (node.children.length > 1) stream = stream.pipe(share());
         streams.set(node, stream);
       }

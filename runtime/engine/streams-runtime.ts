@@ -122,6 +122,7 @@ export class StreamsRuntime {
   private current?: Promise<unknown>[];
   /** Completion of every record and stray send not yet settled; commits wait for these. */
   private readonly unsettled = new Set<Promise<unknown>>();
+  private readonly stageCounts = new Map<string, number>();
   private fatal?: unknown;
   private failedListeners: ((e: unknown) => void)[] = [];
   private started = false;
@@ -164,6 +165,9 @@ export class StreamsRuntime {
       storeProvider: options.storeProvider ?? ((definitions) => new InMemoryStoreProvider(definitions)),
       logger: this.log,
       onChangelog: (record) => this.track(this.send(record)),
+      onStageOutput: options.metrics
+        ? (stage) => this.stageCounts.set(stage, (this.stageCounts.get(stage) ?? 0) + 1)
+        : undefined,
       onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
     });
     const topics = [...new Set(plan.subtopologies.flatMap((s) => s.sourceTopics))];
@@ -226,6 +230,10 @@ export class StreamsRuntime {
     await this.consumer.connect();
     this.consumer.start();
     this.options.metrics?.addLagSource(() => this.lag());
+    this.options.metrics?.addStageSource(() => ({
+      application: this.applicationId,
+      counts: this.stageCounts,
+    }));
     this.commitTimer = setInterval(() => void this.commits.commit(), this.options.commitIntervalMs ?? 100);
     this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
   }
@@ -296,7 +304,11 @@ export class StreamsRuntime {
   }
 
   private releaseCapacity(): void {
-    if (this.capacityWaiters.length === 0 || (this.scheduler.pending > this.maxQueuedTotal / 2 && !this.fatal)) return;
+    if (
+      this.capacityWaiters.length === 0 ||
+      (this.scheduler.pending > this.maxQueuedTotal / 2 && !this.fatal)
+    )
+      return;
     const waiters = this.capacityWaiters;
     this.capacityWaiters = [];
     for (const w of waiters) w();

@@ -33,6 +33,8 @@ export interface TaskManagerOptions {
   logger: Logger;
   /** Called for every store write: the runtime sends it to the changelog. */
   onChangelog: (record: OutgoingRecord<Buffer, Buffer | null>) => void;
+  /** Per-stage output counting for metrics (see TaskContext.onStageOutput). */
+  onStageOutput?: (stage: string) => void;
   /** Records a task emits from wall-clock punctuation. */
   onPunctuate: (task: Task, outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown) => void;
 }
@@ -119,7 +121,13 @@ export class TaskManager {
         ),
       );
     }
-    const task = sub.createTask({ taskId, partition, clock: this.options.clock, stores });
+    const task = sub.createTask({
+      taskId,
+      partition,
+      clock: this.options.clock,
+      stores,
+      onStageOutput: this.options.onStageOutput,
+    });
     task.onPunctuate((outputs, error) => this.options.onPunctuate(task, outputs, error));
     this.options.logger.info({ taskId }, 'task created');
     return { task, sub, partition, owned: new Set(), unhook };

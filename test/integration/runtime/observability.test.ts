@@ -8,6 +8,7 @@ import { StreamsRuntime } from '../../../runtime/engine/streams-runtime.js';
 import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
 import { startOpsServer } from '../../../runtime/observability/ops-server.js';
 import { RuntimeMetrics } from '../../../runtime/observability/runtime-metrics.js';
+import { Serdes, TopologyBuilder } from '../../../topology/index.js';
 import { countingPlan } from '../../support/counting-plan.js';
 import { produceAll, waitFor } from '../../support/kafka.js';
 import { servicesConfig, uniqueName } from '../../support/services.js';
@@ -97,6 +98,50 @@ describe('runtime observability', () => {
       expect(sample('tmbus_processing_latency_seconds_count{lane="CRITICAL"}')).toBe(40);
       expect(after.get('tmbus_consumer_lag')?.metrics.length).toBeGreaterThan(0);
       expect(sum(after.get('tmbus_rebalances_total'))).toBeGreaterThan(0);
+    } finally {
+      await runtime.stop();
+      await ops.close();
+    }
+  });
+
+  it('counts records per topology stage', async () => {
+    const app = uniqueName('obs-stages');
+    const source = uniqueName('quotes');
+    const sink = uniqueName('alerts');
+    cleanup.push(source, sink, `${app}-dlq`);
+    await topicManager.ensure([domainTopic(source, 1), domainTopic(sink, 1)]);
+    const b = new TopologyBuilder();
+    b.stream(source, { key: Serdes.string(), value: Serdes.json<{ px: number }>(), name: 'quotes' })
+      .filter((q) => q.px > 100, { name: 'above-100' })
+      .to(sink, { name: 'alerts-out' });
+    const registry = new Registry();
+    const runtime = new StreamsRuntime({
+      connection,
+      plan: b.build({ applicationId: app }),
+      metrics: new RuntimeMetrics(registry),
+      commitIntervalMs: 50,
+    });
+    const ops = await startOpsServer({ registry });
+    try {
+      await runtime.start();
+      await produceAll(
+        connection,
+        Array.from({ length: 10 }, (_, i) => ({
+          topic: source,
+          key: `k${i}`,
+          value: JSON.stringify({ px: 96 + i }),
+        })),
+      );
+      await waitFor(
+        async () =>
+          sum((await scrape(ops.url)).get('tmbus_stage_records_total'), { stage: 'alerts-out' }) >= 5,
+        60_000,
+        'stage counts',
+      );
+      const stages = (await scrape(ops.url)).get('tmbus_stage_records_total');
+      expect(sum(stages, { application: app, stage: 'quotes' })).toBe(10);
+      expect(sum(stages, { application: app, stage: 'above-100' })).toBe(5);
+      expect(sum(stages, { application: app, stage: 'alerts-out' })).toBe(5);
     } finally {
       await runtime.stop();
       await ops.close();
