@@ -23,6 +23,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // One retry for tests against live services on a shared 2-core machine (a registry or
+          // broker answer stalled by load); a broken feature still fails both attempts.
+          retry: 1,
           pool: 'forks',
         },
       },

@@ -9,6 +9,8 @@ import {
   SchemaRegistryClient,
   SerdeType,
 } from '@confluentinc/schemaregistry';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_FAMILIES, EVENT_TYPES, type EventFamily, familyOf } from '../../../schemas/catalog.js';
 import { decodeDecimal } from '../../../schemas/decimal.js';
@@ -21,10 +23,16 @@ import { servicesConfig, uniqueName } from '../../support/services.js';
 const url = servicesConfig().registry.url;
 
 describe('interop with @confluentinc/schemaregistry', () => {
-  // A request timeout so a slow registry answer is retried by their client instead of hanging.
+  // A request timeout so a slow registry answer is retried by their client instead of hanging, and
+  // no keep-alive: a pooled socket the registry has meanwhile closed made a request hang until the
+  // timeout (seen in CI runs), and a timeout is not retried by their client.
   const client = new SchemaRegistryClient({
     baseURLs: [url],
-    createAxiosDefaults: { timeout: 10_000 },
+    createAxiosDefaults: {
+      timeout: 10_000,
+      httpAgent: new HttpAgent({ keepAlive: false }),
+      httpsAgent: new HttpsAgent({ keepAlive: false }),
+    },
     maxRetries: 3,
   });
   const theirReader = new AvroDeserializer(client, SerdeType.VALUE, {});
