@@ -95,7 +95,10 @@ export class BusProducer {
   /** Enqueues one record; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
     const opaque = this.nextOpaque++;
-    const headers = record.headers ? Object.entries(record.headers).map(([k, v]) => ({ [k]: v })) : undefined;
+    // Header values go to node-rdkafka as strings: it converts every value with a JS toString()
+    // called from C++ anyway, and a Buffer costs that callback per header per record (the
+    // benchmark's profile showed produce() at 10–30 µs with three headers, 3–7 µs without).
+    const headers = record.headers ? toNativeHeaders(record.headers) : undefined;
     const promise = new Promise<DeliveryReport>((resolve, reject) =>
       this.pending.set(opaque, { resolve, reject }),
     );
@@ -197,4 +200,13 @@ export class BusProducer {
       fn((err) => (err ? reject(kafkaError(code, `${what} failed`, err)) : resolve()));
     });
   }
+}
+
+function toNativeHeaders(headers: Readonly<Record<string, Buffer | string>>): Kafka.MessageHeader[] {
+  const out: Kafka.MessageHeader[] = [];
+  for (const key in headers) {
+    const value = headers[key]!;
+    out.push({ [key]: typeof value === 'string' ? value : value.toString() });
+  }
+  return out;
 }
