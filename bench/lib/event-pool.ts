@@ -1,4 +1,4 @@
-// The events the load generator offers, built the way bench/runtime/load-producer.ts builds them:
+// The events the load generator offers, realistic catalog events pre-encoded once:
 // 500 realistic events per family (cycling through the mix's event types), Confluent-framed Avro
 // registered under the input topic's subject, keyed by the family's partition key, with the lane
 // and type headers publishers set. Also gives the average encoded size, which sizes the records of

@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import type { Priority } from '../../schemas/catalog.js';
-import type { RawRecord, TopologyPlan } from '../../topology/plan.js';
+import type { RawRecord, Task, TopologyPlan } from '../../topology/plan.js';
 import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
 import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
 import { BusProducer } from '../kafka/producer.js';
@@ -38,6 +38,7 @@ import {
 } from './error-handlers.js';
 import { consumerLag, headerPriority, toRawRecord } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
+import { OutputWriter } from './output-writer.js';
 import { type StoreProviderFactory, TaskManager } from './task-manager.js';
 import { ensureTopologyTopics } from './topology-topics.js';
 
@@ -119,9 +120,7 @@ export class StreamsRuntime {
   private draining = false;
   private blocked?: Promise<void>;
   private commitTimer?: NodeJS.Timeout;
-  private current?: Promise<unknown>[];
-  /** Completion of every record and stray send not yet settled; commits wait for these. */
-  private readonly unsettled = new Set<Promise<unknown>>();
+  private readonly outputs: OutputWriter;
   private readonly stageCounts = new Map<string, number>();
   private fatal?: unknown;
   private failedListeners: ((e: unknown) => void)[] = [];
@@ -129,7 +128,12 @@ export class StreamsRuntime {
   private restoring = 0;
   private stopping?: Promise<void>;
   /** Counters for metrics and readiness. */
-  readonly stats = { processed: 0, deadLettered: 0, skipped: 0, produced: 0 };
+  readonly stats = { processed: 0, deadLettered: 0, skipped: 0 };
+
+  /** Records handed to the producer (outputs, changelog and dead-letter writes). */
+  get produced(): number {
+    return this.outputs.produced;
+  }
 
   constructor(private readonly options: StreamsRuntimeOptions) {
     const { plan, connection } = options;
@@ -157,6 +161,14 @@ export class StreamsRuntime {
         ...options.librdkafka?.producer,
       },
     });
+    this.outputs = new OutputWriter({
+      producer: this.producer,
+      production: this.handlers.production,
+      log: this.log,
+      metrics: options.metrics,
+      written: () => this.commits.markDirty(),
+      fail: (e) => this.fail(e),
+    });
     this.restorer = new ChangelogRestorer(connection, plan.applicationId);
     this.tasks = new TaskManager({
       plan,
@@ -164,7 +176,7 @@ export class StreamsRuntime {
       restorer: this.restorer,
       storeProvider: options.storeProvider ?? ((definitions) => new InMemoryStoreProvider(definitions)),
       logger: this.log,
-      onChangelog: (record) => this.track(this.send(record)),
+      onChangelog: (record) => this.outputs.write(record),
       onStageOutput: options.metrics
         ? (stage) => this.stageCounts.set(stage, (this.stageCounts.get(stage) ?? 0) + 1)
         : undefined,
@@ -383,33 +395,27 @@ export class StreamsRuntime {
     this.runTask(item, task, record);
   }
 
-  private runTask(
-    item: ScheduledItem<Message>,
-    task: {
-      process(r: RawRecord): { outputs: OutgoingRecord<Buffer | null, Buffer | null>[]; error?: BusError };
-    },
-    record: RawRecord,
-    prepareError?: unknown,
-  ): void {
+  private runTask(item: ScheduledItem<Message>, task: Task, record: RawRecord, prepareError?: unknown): void {
     const sends: Promise<unknown>[] = [];
-    this.current = sends;
     let error: BusError | undefined;
     let span: Span | undefined;
     try {
       if (isBusError(prepareError)) error = prepareError;
-      else if (this.options.tracer) {
-        const traced = startProcessSpan(this.options.tracer, record.headers, {
-          ...record,
-          consumerGroup: this.applicationId,
-        });
-        span = traced.span;
-        const result = withContext(traced.ctx, () => task.process(record));
-        for (const out of result.outputs)
-          sends.push(this.send({ ...out, headers: injectContext(traced.ctx, { ...out.headers }) }));
-        error = result.error;
-      } else {
-        const result = task.process(record);
-        for (const out of result.outputs) sends.push(this.send(out));
+      else {
+        const traced = this.options.tracer
+          ? startProcessSpan(this.options.tracer, record.headers, {
+              ...record,
+              consumerGroup: this.applicationId,
+            })
+          : undefined;
+        span = traced?.span;
+        const result = this.outputs.collecting(sends, () =>
+          traced ? withContext(traced.ctx, () => task.process(record)) : task.process(record),
+        );
+        for (const out of result.outputs) {
+          const headers = traced ? injectContext(traced.ctx, { ...out.headers }) : out.headers;
+          sends.push(this.outputs.send(traced ? { ...out, headers } : out));
+        }
         error = result.error;
       }
     } catch (e) {
@@ -419,29 +425,8 @@ export class StreamsRuntime {
             cause: e,
             context: { topic: record.topic, partition: record.partition, offset: record.offset },
           });
-    } finally {
-      this.current = undefined;
     }
-    if (error) {
-      const failure = { record, error, stage: error.context.stage };
-      const decision = isDeserializationError(error)
-        ? this.handlers.deserialization(failure)
-        : this.handlers.processing(failure);
-      if (decision === Decision.FAIL) {
-        this.fail(error);
-        return;
-      }
-      if (decision === Decision.DEAD_LETTER) {
-        this.stats.deadLettered++;
-        this.options.metrics?.deadLettered.inc({
-          topic: record.topic,
-          stage: failure.stage ?? 'unknown',
-          code: error.code,
-        });
-        this.log.warn({ err: error.toJSON() }, 'record dead-lettered');
-        sends.push(this.send(deadLetterRecord(this.deadLetterTopic, this.applicationId, failure)));
-      } else this.stats.skipped++;
-    }
+    if (error && !this.onRecordError(record, error, sends)) return;
     this.stats.processed++;
     if (span) {
       if (error) span.recordException(error);
@@ -460,13 +445,36 @@ export class StreamsRuntime {
       if (this.scheduler.pending > 0) this.kick();
     };
     if (sends.length === 0) finish();
-    else this.settle(Promise.all(sends).then(finish, (e) => this.fail(e)));
+    else this.outputs.settle(Promise.all(sends).then(finish, (e) => this.fail(e)));
+  }
+
+  /** Applies the handler's decision for a failed record; false when the runtime must stop. */
+  private onRecordError(record: RawRecord, error: BusError, sends: Promise<unknown>[]): boolean {
+    const failure = { record, error, stage: error.context.stage };
+    const decision = isDeserializationError(error)
+      ? this.handlers.deserialization(failure)
+      : this.handlers.processing(failure);
+    if (decision === Decision.FAIL) {
+      this.fail(error);
+      return false;
+    }
+    if (decision === Decision.DEAD_LETTER) {
+      this.stats.deadLettered++;
+      this.options.metrics?.deadLettered.inc({
+        topic: record.topic,
+        stage: failure.stage ?? 'unknown',
+        code: error.code,
+      });
+      this.log.warn({ err: error.toJSON() }, 'record dead-lettered');
+      sends.push(this.outputs.send(deadLetterRecord(this.deadLetterTopic, this.applicationId, failure)));
+    } else this.stats.skipped++;
+    return true;
   }
 
   private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
     if (error) this.log.warn({ err: error }, 'punctuation failed');
     const run = () => {
-      for (const out of outputs) this.track(this.send(out));
+      for (const out of outputs) this.outputs.write(out);
     };
     // Exactly-once: nothing may be written between a transaction's commit and the next begin.
     const committing = this.commits.committing;
@@ -474,41 +482,10 @@ export class StreamsRuntime {
     else run();
   }
 
-  private send(record: OutgoingRecord<Buffer | null, Buffer | null>): Promise<unknown> {
-    this.commits.markDirty();
-    this.stats.produced++;
-    const metrics = this.options.metrics;
-    const sent = this.producer.send(record);
-    if (metrics)
-      void sent.then(
-        () => metrics.recordsOut.inc({ topic: record.topic }),
-        () => undefined,
-      );
-    return sent.catch((e) => {
-      const decision = this.handlers.production(e, record);
-      if (decision === Decision.FAIL) throw e;
-      this.log.warn({ err: e, topic: record.topic }, 'output skipped after production error');
-    });
-  }
-
-  /** Changelog writes belong to the record being processed; outside one, they are tracked alone. */
-  private track(p: Promise<unknown>): void {
-    if (this.current) this.current.push(p);
-    else this.settle(p.catch((e) => this.fail(e)));
-  }
-
-  private settle(p: Promise<unknown>): void {
-    this.unsettled.add(p);
-    void p.finally(() => this.unsettled.delete(p));
-  }
-
-  /**
-   * Waits until every record handed to the producer is acknowledged and finished. flush() alone is
-   * not enough: node-rdkafka delivers delivery reports to JS asynchronously, after flush returns.
-   */
+  /** Every write settled (and no record waiting for its writer schema). */
   private async settled(): Promise<void> {
     await this.blocked;
-    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
+    await this.outputs.settled();
   }
 
   private async onRevoke(partitions: TopicPartition[]): Promise<void> {
