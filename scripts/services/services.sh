@@ -74,11 +74,14 @@ wait_for() { # name seconds logfile command...
 
 # Maven, quiet and non-interactive; TMBUS_MAVEN_REPO (e.g. an empty directory in CI) replaces the
 # local repository ~/.m2/repository.
+# Its console output goes to a log, shown only when it fails.
 mvn_q() {
-  if [ -n "${TMBUS_MAVEN_REPO:-}" ]; then
-    mvn -q -B -Dmaven.repo.local="$TMBUS_MAVEN_REPO" "$@"
-  else
-    mvn -q -B "$@"
+  local out="$TMBUS_CACHE/downloads/maven.log" repo=()
+  mkdir -p "$TMBUS_CACHE/downloads"
+  [ -z "${TMBUS_MAVEN_REPO:-}" ] || repo=("-Dmaven.repo.local=$TMBUS_MAVEN_REPO")
+  if ! mvn -q -B "${repo[@]}" "$@" >"$out" 2>&1; then
+    tail -n 30 "$out" >&2
+    return 1
   fi
 }
 
@@ -106,7 +109,7 @@ fetch_apicurio() {
   mkdir -p "$downloads"
   if [ ! -f "$archive" ]; then
     mvn_q dependency:copy -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" \
-      -DoutputDirectory="$downloads" -Dmdep.stripVersion=false >&2 \
+      -DoutputDirectory="$downloads" -Dmdep.stripVersion=false \
       || die "Maven could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
   fi
   [ -f "$archive" ] || die "Maven reported success but $archive is missing (files in $downloads: $(ls "$downloads"))"
@@ -140,7 +143,7 @@ kafka_up() {
   for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$((i + 1))@127.0.0.1:$(controller_port "$i")"; done
   local dir="$TMBUS_STATE/kafka-$BROKERS"
   mkdir -p "$dir"
-  [ -f "$dir/cluster.id" ] || "$java" -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool random-uuid >"$dir/cluster.id"
+  [ -f "$dir/cluster.id" ] || "$java" -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool random-uuid >"$dir/cluster.id" 2>/dev/null
   cat >"$dir/log4j2.properties" <<EOF
 rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = file
