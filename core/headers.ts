@@ -14,6 +14,20 @@ export const HEADERS = {
   tracestate: 'tracestate',
 } as const;
 
+/**
+ * The headers that describe a record's catalog event. They belong to the value they travel with:
+ * publishers and topology sinks write them from that value's envelope, and a sink drops the ones
+ * a record inherited from its input.
+ */
+export const ENVELOPE_HEADER_NAMES: readonly string[] = [
+  HEADERS.eventType,
+  HEADERS.priority,
+  HEADERS.eventId,
+  HEADERS.correlationId,
+  HEADERS.causationId,
+  HEADERS.source,
+];
+
 export const DEAD_LETTER_HEADERS = {
   errorCode: 'tm-dlq-error-code',
   errorMessage: 'tm-dlq-error-message',

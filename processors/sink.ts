@@ -1,9 +1,16 @@
 // `sink`: the last stage before Kafka. Picks the topic (fixed, or per record for lane routing),
 // serializes key and value with the sink's serdes and emits raw outgoing records. A serializer
 // failure keeps its `SERDE_ENCODE` code and gains the sink's name as its stage.
+//
+// Headers belong to the output (STYLE practice 13): a catalog event leaves with the envelope
+// headers of its own value — a RISK_LIMIT_BREACH raised by a fill must not travel as the fill's
+// ORDER_FILLED / HIGH, or lane schedulers and header filters downstream act on the wrong event —
+// and any other value sheds the envelope headers it inherited. Trace context and user headers
+// travel on unchanged.
 
 import type { OperatorFunction } from 'rxjs';
 import type { OutgoingRecord, Serde } from '../core/record.js';
+import { outputHeaders } from '../schemas/envelope-headers.js';
 import { operate } from './operate.js';
 import type { StreamRecord } from './record.js';
 
@@ -18,7 +25,9 @@ export interface SinkOptions<K, V> {
 
 /**
  * Serializes records for `topic`. Null keys and values become null bytes (a null value is a
- * tombstone); the partition is left to the runner's murmur2 partitioner.
+ * tombstone); the partition is left to the runner's murmur2 partitioner. A catalog event value is
+ * written with its own `tm-*` envelope headers (type, catalog priority, ids); any other value
+ * without the envelope headers its record inherited.
  *
  * @example
  * source$.pipe(sink('SINK-0000000009', { topic: 'tm.lane.high', keySerde, valueSerde }))
@@ -40,7 +49,7 @@ export function sink<K, V>(
             ? null
             : valueSerde.serialize(record.value, ctx),
         timestamp: record.timestamp,
-        headers: record.headers,
+        headers: outputHeaders(record.value, record.headers),
       });
     },
   }));

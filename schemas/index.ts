@@ -11,6 +11,8 @@ export { type SchemasCommandOptions, schemasCommand } from './cli.js';
 export { checkSchemaCompatibility, explainIncompatibility } from './compatibility.js';
 
 export { type DecimalString, decodeDecimal, encodeDecimal, toDecimal } from './decimal.js';
+/** The `tm-*` Kafka headers of a catalog event, made from its own envelope. */
+export { type EnvelopeFields, envelopeOf, outputHeaders, withEnvelopeHeaders } from './envelope-headers.js';
 export { createEventSerde, type EventSerde, type EventSerdeOptions } from './event-serde.js';
 export {
   type EventOf,

@@ -12,9 +12,9 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { ConnectionConfig } from '../../core/config.js';
 import { SerdeError } from '../../core/errors.js';
-import { HEADERS } from '../../core/headers.js';
 import type { RecordHeaders } from '../../core/record.js';
 import { CATALOG, type EventFamily, type EventType, familyOf, priorityOf } from '../../schemas/catalog.js';
+import { withEnvelopeHeaders } from '../../schemas/envelope-headers.js';
 import { type AvroSerde, familySerde, type SchemaRegistry } from '../../schemas/index.js';
 import { BusProducer, type DeliveryReport } from '../kafka/producer.js';
 import { injectContext, startSendSpan } from '../observability/tracing.js';
@@ -36,7 +36,7 @@ export interface EventLike {
 export interface PublishOptions {
   /** The event being handled when this one was produced: sets correlationId and causationId. */
   causedBy?: EventLike;
-  /** Extra Kafka headers (e.g. `traceparent`). */
+  /** Extra Kafka headers (e.g. `traceparent`); envelope (`tm-*`) headers always come from the event. */
   headers?: RecordHeaders;
   /** Overrides the family's domain topic. */
   topic?: string;
@@ -100,15 +100,7 @@ export class EventPublisher {
       );
     }
     const bytes = serde.serialize(value, { topic });
-    const headers: RecordHeaders = {
-      [HEADERS.eventType]: Buffer.from(type),
-      [HEADERS.priority]: Buffer.from(header.priority),
-      [HEADERS.eventId]: Buffer.from(header.eventId),
-      [HEADERS.correlationId]: Buffer.from(header.correlationId),
-      [HEADERS.source]: Buffer.from(header.source),
-      ...(header.causationId ? { [HEADERS.causationId]: Buffer.from(header.causationId) } : {}),
-      ...options.headers,
-    };
+    const headers = withEnvelopeHeaders(header, options.headers);
     if (!this.options.tracer)
       return this.producer.send({ topic, key: Buffer.from(keyValue), value: bytes, headers });
     const { span, ctx } = startSendSpan(this.options.tracer, { topic, key: keyValue });

@@ -3,9 +3,9 @@
 // Kafka headers, Avro in the Confluent wire format — appended to an `InProcessBroker` instead of
 // Kafka. Services written against a small publish interface run unchanged on either.
 
-import { HEADERS } from '../../core/headers.js';
 import type { RecordHeaders } from '../../core/record.js';
 import { CATALOG, type EventFamily, familyOf, priorityOf } from '../../schemas/catalog.js';
+import { withEnvelopeHeaders } from '../../schemas/envelope-headers.js';
 import { partitionKeyOf, type TradeMasterEvent } from '../../schemas/events.js';
 import type { SchemaRegistry } from '../../schemas/registry.js';
 import { type AvroSerde, familySerde } from '../../schemas/serde.js';
@@ -20,7 +20,7 @@ export interface CauseLike {
 export interface EmbeddedPublishOptions {
   /** The event being handled when this one was produced: sets correlationId and causationId. */
   readonly causedBy?: CauseLike;
-  /** Extra record headers. @default {} */
+  /** Extra record headers; envelope (`tm-*`) headers always come from the event. @default {} */
   readonly headers?: RecordHeaders;
   /** Overrides the family's topic. @default the publisher's topic of the family */
   readonly topic?: string;
@@ -92,15 +92,7 @@ export class EmbeddedEventPublisher {
     const serde = await this.serdeOf(family, topic);
     // Encoding first: an event that does not match its schema fails here, before anything is appended.
     const value = serde.serialize(stamped, { topic });
-    const headers: RecordHeaders = {
-      [HEADERS.eventType]: Buffer.from(header.eventType),
-      [HEADERS.priority]: Buffer.from(header.priority),
-      [HEADERS.eventId]: Buffer.from(header.eventId),
-      [HEADERS.correlationId]: Buffer.from(header.correlationId),
-      [HEADERS.source]: Buffer.from(header.source),
-      ...(header.causationId ? { [HEADERS.causationId]: Buffer.from(header.causationId) } : {}),
-      ...options.headers,
-    };
+    const headers = withEnvelopeHeaders(header, options.headers);
     const position = this.options.broker.produce({
       topic,
       key: Buffer.from(partitionKeyOf(stamped)),
