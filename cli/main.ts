@@ -10,9 +10,11 @@ import { demoCommand } from './demo.js';
 import { describeCommand } from './describe.js';
 import { gatewayCommand } from './gateway.js';
 import { lagCommand } from './lag.js';
+import { publishCommand } from './publish.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { servicesCommand } from './services.js';
+import { tailCommand } from './tail.js';
 import { tokenCommand } from './token.js';
 
 export function createProgram(): Command {
@@ -27,6 +29,8 @@ export function createProgram(): Command {
   program.addCommand(replayCommand());
   program.addCommand(lagCommand());
   program.addCommand(chainCommand());
+  program.addCommand(tailCommand());
+  program.addCommand(publishCommand());
   program.addCommand(tokenCommand());
   program.addCommand(servicesCommand());
   program.addCommand(demoCommand());

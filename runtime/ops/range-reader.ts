@@ -115,7 +115,8 @@ function finishReadPartitions(
   }
 }
 
-function toRecord(m: Kafka.Message): RawRecord {
+/** A node-rdkafka message as a `RawRecord` (last value of a repeated header name wins). */
+export function toRecord(m: Kafka.Message): RawRecord {
   // Kafka allows repeated header names; the bus's RecordHeaders keeps the last one, as it does
   // everywhere else.
   const headers: RecordHeaders = {};
