@@ -6,11 +6,13 @@
 // headers of its own value — a RISK_LIMIT_BREACH raised by a fill must not travel as the fill's
 // ORDER_FILLED / HIGH, or lane schedulers and header filters downstream act on the wrong event —
 // and any other value sheds the envelope headers it inherited. Trace context and user headers
-// travel on unchanged.
+// travel on unchanged. The exception is a repartition topic, where a non-event value is the same
+// record mid-topology: it keeps what it inherited, so the sub-topology reading it back schedules
+// the work on its cause's lane (`tm-priority`) instead of the default one.
 
 import type { OperatorFunction } from 'rxjs';
 import type { OutgoingRecord, Serde } from '../core/record.js';
-import { outputHeaders } from '../schemas/envelope-headers.js';
+import { envelopeOf, withEnvelopeHeaders, withoutEnvelopeHeaders } from '../schemas/envelope-headers.js';
 import { operate } from './operate.js';
 import type { StreamRecord } from './record.js';
 
@@ -21,6 +23,13 @@ export interface SinkOptions<K, V> {
   readonly topic: string | TopicExtractor<K, V>;
   readonly keySerde: Serde<K>;
   readonly valueSerde: Serde<V>;
+  /**
+   * Whether a value that is not a catalog event keeps the envelope headers its record inherited
+   * (repartition topics: read back by the same application, scheduled by the inherited priority).
+   * A catalog event always gets its own.
+   * @default false
+   */
+  readonly keepInheritedEnvelope?: boolean;
 }
 
 /**
@@ -36,11 +45,17 @@ export function sink<K, V>(
   stage: string,
   options: SinkOptions<K, V>,
 ): OperatorFunction<StreamRecord<K, V>, OutgoingRecord<Buffer | null, Buffer | null>> {
-  const { topic, keySerde, valueSerde } = options;
+  const { topic, keySerde, valueSerde, keepInheritedEnvelope = false } = options;
   return operate(stage, (out) => ({
     next(record) {
       const name = typeof topic === 'string' ? topic : topic(record.value, record.key, record);
       const ctx = { topic: name };
+      const envelope = envelopeOf(record.value);
+      const headers = envelope
+        ? withEnvelopeHeaders(envelope, record.headers)
+        : keepInheritedEnvelope
+          ? record.headers
+          : withoutEnvelopeHeaders(record.headers);
       out.emit({
         topic: name,
         key: record.key === null || record.key === undefined ? null : keySerde.serialize(record.key, ctx),
@@ -49,7 +64,7 @@ export function sink<K, V>(
             ? null
             : valueSerde.serialize(record.value, ctx),
         timestamp: record.timestamp,
-        headers: outputHeaders(record.value, record.headers),
+        headers,
       });
     },
   }));

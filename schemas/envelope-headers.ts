@@ -65,10 +65,12 @@ export function withEnvelopeHeaders(envelope: EnvelopeFields, extra?: RecordHead
   return headers;
 }
 
-/** Whether `headers` holds any envelope header. */
-function hasEnvelopeHeader(headers: RecordHeaders): boolean {
-  for (const name of ENVELOPE_HEADER_NAMES) if (headers[name] !== undefined) return true;
-  return false;
+/** `headers` without envelope headers: the object itself when it holds none (no copy). */
+export function withoutEnvelopeHeaders(headers: RecordHeaders): RecordHeaders {
+  if (!ENVELOPE_HEADER_NAMES.some((name) => headers[name] !== undefined)) return headers;
+  const kept: RecordHeaders = {};
+  for (const name in headers) if (!ENVELOPE.has(name)) kept[name] = headers[name]!;
+  return kept;
 }
 
 /**
@@ -82,9 +84,5 @@ function hasEnvelopeHeader(headers: RecordHeaders): boolean {
  */
 export function outputHeaders(value: unknown, inherited: RecordHeaders): RecordHeaders {
   const envelope = envelopeOf(value);
-  if (envelope) return withEnvelopeHeaders(envelope, inherited);
-  if (!hasEnvelopeHeader(inherited)) return inherited;
-  const kept: RecordHeaders = {};
-  for (const name in inherited) if (!ENVELOPE.has(name)) kept[name] = inherited[name]!;
-  return kept;
+  return envelope ? withEnvelopeHeaders(envelope, inherited) : withoutEnvelopeHeaders(inherited);
 }

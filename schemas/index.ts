@@ -12,7 +12,13 @@ export { checkSchemaCompatibility, explainIncompatibility } from './compatibilit
 
 export { type DecimalString, decodeDecimal, encodeDecimal, toDecimal } from './decimal.js';
 /** The `tm-*` Kafka headers of a catalog event, made from its own envelope. */
-export { type EnvelopeFields, envelopeOf, outputHeaders, withEnvelopeHeaders } from './envelope-headers.js';
+export {
+  type EnvelopeFields,
+  envelopeOf,
+  outputHeaders,
+  withEnvelopeHeaders,
+  withoutEnvelopeHeaders,
+} from './envelope-headers.js';
 export { createEventSerde, type EventSerde, type EventSerdeOptions } from './event-serde.js';
 export {
   type EventOf,

@@ -66,6 +66,7 @@ export class SinkNode extends GraphNode {
         topic,
         keySerde: keySerde as Serde<unknown>,
         valueSerde: valueSerde as Serde<unknown>,
+        keepInheritedEnvelope: this.target.kind === 'topic' && this.target.topic.internal,
       }),
     );
   }

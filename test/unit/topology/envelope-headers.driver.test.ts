@@ -169,6 +169,13 @@ describe('headers belong to the output (test driver)', () => {
         traceparent: TRACEPARENT,
       });
     }
+    // The repartitioned PricedFills (JSON) are the fills mid-topology: they keep the fill's lane,
+    // so the aggregation that raises the alerts runs on HIGH, not the default STANDARD.
+    const repartition = plan.internalTopics.find((t) => t.name.endsWith('-repartition'));
+    const moved = driver.broker.fetch(repartition?.name ?? '', 0, 0);
+    expect(moved).toHaveLength(3);
+    for (const r of moved)
+      expect(text(r.headers)).toMatchObject({ 'tm-priority': 'HIGH', traceparent: TRACEPARENT });
   });
 });
 
