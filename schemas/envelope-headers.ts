@@ -29,6 +29,18 @@ for (const type of EVENT_TYPES)
 
 const ENVELOPE = new Set(ENVELOPE_HEADER_NAMES);
 
+// Sources are a handful of service names: their bytes are made once too (bounded, in case a
+// producer puts something per-record there).
+const SOURCE_BYTES = new Map<string, Buffer>();
+function sourceBytes(source: string): Buffer {
+  let bytes = SOURCE_BYTES.get(source);
+  if (!bytes) {
+    bytes = Buffer.from(source);
+    if (SOURCE_BYTES.size < 256) SOURCE_BYTES.set(source, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The envelope of `value` when it is a catalog event (`{ header: { eventType, … } }` with a
  * catalog event type), otherwise undefined.
@@ -60,14 +72,19 @@ export function withEnvelopeHeaders(envelope: EnvelopeFields, extra?: RecordHead
   if (envelope.eventId) headers[HEADERS.eventId] = Buffer.from(envelope.eventId);
   if (envelope.correlationId) headers[HEADERS.correlationId] = Buffer.from(envelope.correlationId);
   if (envelope.causationId) headers[HEADERS.causationId] = Buffer.from(envelope.causationId);
-  if (envelope.source) headers[HEADERS.source] = Buffer.from(envelope.source);
+  if (envelope.source) headers[HEADERS.source] = sourceBytes(envelope.source);
   if (extra) for (const name in extra) if (!ENVELOPE.has(name)) headers[name] = extra[name]!;
   return headers;
 }
 
+function hasEnvelopeHeader(headers: RecordHeaders): boolean {
+  for (const name of ENVELOPE_HEADER_NAMES) if (headers[name] !== undefined) return true;
+  return false;
+}
+
 /** `headers` without envelope headers: the object itself when it holds none (no copy). */
 export function withoutEnvelopeHeaders(headers: RecordHeaders): RecordHeaders {
-  if (!ENVELOPE_HEADER_NAMES.some((name) => headers[name] !== undefined)) return headers;
+  if (!hasEnvelopeHeader(headers)) return headers;
   const kept: RecordHeaders = {};
   for (const name in headers) if (!ENVELOPE.has(name)) kept[name] = headers[name]!;
   return kept;
