@@ -11,8 +11,13 @@ import {
 import { BusError, errorMessage, isBusError } from './errors.js';
 
 export interface RetryOptions {
-  /** Attempts after the first one. @default 5 */
+  /** Attempts after the first one (`Infinity` for no count limit, with `maxElapsedMs`). @default 5 */
   retries?: number;
+  /**
+   * Gives up once this long has passed since the first attempt, ms: no retry starts after it, and
+   * the last wait is cut short to end at it. @default Infinity
+   */
+  maxElapsedMs?: number;
   /** Delay before the first retry, ms. @default 100 */
   initialDelayMs?: number;
   /** Growth of the delay per attempt. @default 2 */
@@ -62,6 +67,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
   const retries = options.retries ?? 5;
   const jitter = options.jitter ?? 0.2;
   const isRetriable = options.isRetriable ?? defaultIsRetriable;
+  const deadline = Date.now() + (options.maxElapsedMs ?? Number.POSITIVE_INFINITY);
   const errors: unknown[] = [];
   for (let attempt = 0; ; attempt++) {
     try {
@@ -69,9 +75,10 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     } catch (e) {
       errors.push(e);
       if (!isRetriable(e)) throw e;
-      if (attempt >= retries) throw new RetriesExhaustedError(errors);
+      const left = deadline - Date.now();
+      if (attempt >= retries || left <= 0) throw new RetriesExhaustedError(errors);
       const base = backoffDelay(attempt + 1, options);
-      const delay = Math.round(base * (1 - jitter + Math.random() * jitter * 2));
+      const delay = Math.min(left, Math.round(base * (1 - jitter + Math.random() * jitter * 2)));
       options.onRetry?.(e, attempt + 1, delay);
       await sleep(delay, options.signal);
     }

@@ -9,6 +9,8 @@ import { kafkaError } from '../kafka/producer.js';
 
 export class ChangelogRestorer {
   private consumer?: Kafka.KafkaConsumer;
+  /** One restore at a time: the restore consumer is assigned one changelog partition at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly connection: ConnectionConfig,
@@ -43,7 +45,13 @@ export class ChangelogRestorer {
   }
 
   /** Replays partition `partition` of `topic` into `store`; returns the number of records applied. */
-  async restore(topic: string, partition: number, store: StateStore): Promise<number> {
+  restore(topic: string, partition: number, store: StateStore): Promise<number> {
+    const run = this.queue.then(() => this.replay(topic, partition, store));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async replay(topic: string, partition: number, store: StateStore): Promise<number> {
     const consumer = await this.connected();
     const { lowOffset, highOffset } = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
       consumer.queryWatermarkOffsets(topic, partition, 10_000, (err, offsets) =>

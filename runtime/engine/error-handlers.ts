@@ -1,7 +1,9 @@
 // Per-record failure policy (STYLE practice 7): a handler looks at the failure and returns a
-// decision. Defaults: bytes that cannot be decoded and records a stage cannot process go to the
-// dead-letter topic and the pipeline keeps running (SPEC §6); a record that cannot be written after
-// the producer's own retries fails the runtime, because skipping it would lose an acknowledged event.
+// decision. Defaults: a retriable failure (registry, broker, Redis unreachable) is retried on the
+// same record — a valid record must never reach a dead-letter topic because a dependency blinked;
+// bytes that cannot be decoded and records a stage cannot process go to the dead-letter topic and
+// the pipeline keeps running (SPEC §6); a record that cannot be written after the producer's own
+// retries fails the runtime, because skipping it would lose an acknowledged event.
 
 import { type BusError, errorMessage, isBusError } from '../../core/errors.js';
 import { DEAD_LETTER_HEADERS } from '../../core/headers.js';
@@ -15,6 +17,11 @@ export const Decision = {
   FAIL: 'FAIL',
   /** Write the record, with headers saying what failed, to the dead-letter topic; go on. */
   DEAD_LETTER: 'DEAD_LETTER',
+  /**
+   * Hold the record's partition (processing waits, order is kept) and process the same record again
+   * after a backoff; once the runtime's retry budget is spent, FAIL naming the dependency.
+   */
+  RETRY: 'RETRY',
 } as const;
 export type Decision = (typeof Decision)[keyof typeof Decision];
 
@@ -23,22 +30,36 @@ export interface FailureContext {
   readonly error: BusError;
   /** Stage that failed, when known. */
   readonly stage?: string;
+  /** `error.retriable`: the same record may succeed later (a dependency is unreachable). */
+  readonly retriable: boolean;
+  /** Attempts made on this record so far (1 on the first failure). */
+  readonly attempt: number;
 }
 
 export type ErrorHandler = (failure: FailureContext) => Decision;
 
 export interface ErrorHandlers {
-  /** Bytes that are not valid framed Avro, unknown schema ids, truncated or oversize records. @default DEAD_LETTER */
+  /**
+   * Bytes that are not valid framed Avro, unknown schema ids, truncated or oversize records.
+   * @default RETRY when `failure.retriable`, else DEAD_LETTER
+   */
   deserialization?: ErrorHandler;
-  /** A stage threw. @default DEAD_LETTER */
+  /**
+   * A stage threw, or a record could not be prepared (its writer schema fetched).
+   * @default RETRY when `failure.retriable`, else DEAD_LETTER
+   */
   processing?: ErrorHandler;
   /** An output could not be written after the producer's retries. @default FAIL */
   production?: (error: BusError, record: OutgoingRecord<Buffer | null, Buffer | null>) => Decision;
 }
 
+/** Retry what may succeed later; dead-letter what never will. */
+export const retryOrDeadLetter: ErrorHandler = (failure) =>
+  failure.retriable ? Decision.RETRY : Decision.DEAD_LETTER;
+
 export const defaultErrorHandlers: Required<ErrorHandlers> = {
-  deserialization: () => Decision.DEAD_LETTER,
-  processing: () => Decision.DEAD_LETTER,
+  deserialization: retryOrDeadLetter,
+  processing: retryOrDeadLetter,
   production: () => Decision.FAIL,
 };
 
@@ -54,7 +75,7 @@ export function isDeserializationError(e: unknown): boolean {
 export function deadLetterRecord(
   topic: string,
   applicationId: string,
-  failure: FailureContext,
+  failure: Pick<FailureContext, 'record' | 'error' | 'stage'>,
 ): OutgoingRecord<Buffer | null, Buffer | null> {
   const { record, error } = failure;
   const headers: RecordHeaders = { ...record.headers };

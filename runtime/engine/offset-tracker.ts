@@ -45,6 +45,12 @@ export class OffsetTracker {
     this.lastCommitted.set(partitionKey, offset);
   }
 
+  /** Records that will not finish here (they are read again): they no longer hold commits back. */
+  abandon(partitionKey: string, offsets: Iterable<number>): void {
+    const set = this.pending.get(partitionKey);
+    if (set) for (const offset of offsets) set.delete(offset);
+  }
+
   /** Unfinished records of a partition. */
   inFlight(partitionKey: string): number {
     return this.pending.get(partitionKey)?.size ?? 0;

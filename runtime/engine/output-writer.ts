@@ -42,7 +42,9 @@ export class OutputWriter {
         () => undefined,
       );
     return sent.catch((e) => {
-      if (this.o.production(e, record) === Decision.FAIL) throw e;
+      // The producer already retried: RETRY here means FAIL (the record stays uncommitted).
+      const decision = this.o.production(e, record);
+      if (decision === Decision.FAIL || decision === Decision.RETRY) throw e;
       this.o.log.warn({ err: e, topic: record.topic }, 'output skipped after production error');
     });
   }

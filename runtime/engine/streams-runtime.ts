@@ -6,16 +6,15 @@
 // one Kafka transaction per commit interval.
 
 import { performance } from 'node:perf_hooks';
-import type { Span, Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import type Kafka from 'node-rdkafka';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { ConnectionConfig } from '../../core/config.js';
-import { type BusError, isBusError, ProcessingError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import type { Priority } from '../../schemas/catalog.js';
-import type { RawRecord, Task, TopologyPlan } from '../../topology/plan.js';
+import type { TopologyPlan } from '../../topology/plan.js';
 import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
 import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
 import { BusProducer } from '../kafka/producer.js';
@@ -26,74 +25,18 @@ import {
   type ScheduledItem,
 } from '../lanes/priority-lane-scheduler.js';
 import type { PartitionLag, RuntimeMetrics } from '../observability/runtime-metrics.js';
-import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
 import { ChangelogRestorer } from './changelog-restorer.js';
 import { CommitCoordinator, type ProcessingGuarantee } from './commit-coordinator.js';
-import {
-  Decision,
-  deadLetterRecord,
-  defaultErrorHandlers,
-  type ErrorHandlers,
-  isDeserializationError,
-} from './error-handlers.js';
-import { consumerLag, headerPriority, toRawRecord } from './kafka-message.js';
+import { defaultErrorHandlers, type ErrorHandlers } from './error-handlers.js';
+import { consumerLag, headerPriority } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { OutputWriter } from './output-writer.js';
-import { type StoreProviderFactory, TaskManager } from './task-manager.js';
+import { RecordProcessor, type RecordStats } from './record-processor.js';
+import type { StreamsRuntimeOptions } from './streams-runtime-options.js';
+import { TaskManager, type TaskStatus } from './task-manager.js';
 import { ensureTopologyTopics } from './topology-topics.js';
 
-export type { ProcessingGuarantee };
-
-export interface StreamsRuntimeOptions {
-  connection: ConnectionConfig;
-  plan: TopologyPlan;
-  /** @default "at_least_once" */
-  guarantee?: ProcessingGuarantee;
-  /** Distinguishes instances of one application in client ids. @default random */
-  instanceId?: string;
-  /** External topics to create or verify before starting (sources, sinks). */
-  topics?: readonly TopicSpec[];
-  /** Partitions of sink topics that do not exist and are not declared. @default 3 */
-  defaultPartitions?: number;
-  /** @default 1 */
-  replicationFactor?: number;
-  /** @default `${applicationId}-dlq` */
-  deadLetterTopic?: string;
-  errorHandlers?: ErrorHandlers;
-  /** Scheduler tuning; `conflateTopics` lists topics whose records may be conflated per key when behind. */
-  lanes?: PriorityLaneSchedulerOptions & { conflateTopics?: readonly string[] };
-  /**
-   * Records queued in one partition before that partition is paused (a hot partition must not
-   * crowd the others out). Pausing drops librdkafka's prefetch, so it is kept for the exception.
-   * @default 20000
-   */
-  maxQueuedPerPartition?: number;
-  /**
-   * Records queued in all lanes before the consumer stops fetching until half have been processed;
-   * librdkafka's own prefetch queue is bounded too (`queued.max.messages.kbytes`).
-   * @default 50000
-   */
-  maxQueued?: number;
-  /** @default 100 */
-  commitIntervalMs?: number;
-  /** Bound of a graceful shutdown, ms. @default 30000 */
-  shutdownTimeoutMs?: number;
-  /** Creates a task's stores. @default in-memory stores (`InMemoryStoreProvider`) */
-  storeProvider?: StoreProviderFactory;
-  clock?: Clock;
-  logger?: Logger;
-  librdkafka?: { consumer?: LibrdkafkaConfig; producer?: LibrdkafkaConfig };
-  /**
-   * Continues W3C traces: a CONSUMER span per record (stage spans nest under it) whose context is
-   * injected into every output's `traceparent`. Off when absent. Sampling follows the tracer
-   * provider (`OTEL_TRACES_SAMPLER`), so a low ratio keeps the throughput target.
-   */
-  tracer?: Tracer;
-  /** Prometheus metrics to update (see `RuntimeMetrics`). */
-  metrics?: RuntimeMetrics;
-  /** Per processed record (after its outputs are acknowledged): lane, ms waited+processed, ms since create time. */
-  onRecordDone?: (lane: Priority, queueMs: number, endToEndMs: number) => void;
-}
+export type { ProcessingGuarantee, StreamsRuntimeOptions };
 
 type Message = Kafka.Message;
 
@@ -109,7 +52,7 @@ export class StreamsRuntime {
   private readonly scheduler: PriorityLaneScheduler<Message>;
   private readonly tracker = new OffsetTracker();
   private readonly commits: CommitCoordinator;
-  private readonly handlers: Required<ErrorHandlers>;
+  private readonly records: RecordProcessor;
   private readonly deadLetterTopic: string;
   private readonly tableTopics: Set<string>;
   private readonly conflateTopics: Set<string>;
@@ -117,8 +60,9 @@ export class StreamsRuntime {
   private readonly maxQueuedTotal: number;
   private capacityWaiters: (() => void)[] = [];
   private readonly paused = new Set<string>();
+  /** Partitions whose task is not running, paused; the offset to read them again from, if known. */
+  private readonly held = new Map<string, number | undefined>();
   private draining = false;
-  private blocked?: Promise<void>;
   private commitTimer?: NodeJS.Timeout;
   private readonly outputs: OutputWriter;
   private readonly stageCounts = new Map<string, number>();
@@ -128,7 +72,7 @@ export class StreamsRuntime {
   private restoring = 0;
   private stopping?: Promise<void>;
   /** Counters for metrics and readiness. */
-  readonly stats = { processed: 0, deadLettered: 0, skipped: 0 };
+  readonly stats: RecordStats = { processed: 0, deadLettered: 0, skipped: 0, retried: 0 };
 
   /** Records handed to the producer (outputs, changelog and dead-letter writes). */
   get produced(): number {
@@ -141,7 +85,7 @@ export class StreamsRuntime {
     this.guarantee = options.guarantee ?? 'at_least_once';
     this.clock = options.clock ?? systemClock();
     this.log = options.logger ?? silentLogger();
-    this.handlers = { ...defaultErrorHandlers, ...options.errorHandlers };
+    const handlers = { ...defaultErrorHandlers, ...options.errorHandlers };
     this.deadLetterTopic = options.deadLetterTopic ?? `${plan.applicationId}-dlq`;
     this.tableTopics = new Set(plan.tableTopics);
     this.conflateTopics = new Set(options.lanes?.conflateTopics ?? []);
@@ -163,7 +107,7 @@ export class StreamsRuntime {
     });
     this.outputs = new OutputWriter({
       producer: this.producer,
-      production: this.handlers.production,
+      production: handlers.production,
       log: this.log,
       metrics: options.metrics,
       written: () => this.commits.markDirty(),
@@ -176,11 +120,16 @@ export class StreamsRuntime {
       restorer: this.restorer,
       storeProvider: options.storeProvider ?? ((definitions) => new InMemoryStoreProvider(definitions)),
       logger: this.log,
+      retry: options.retry,
       onChangelog: (record) => this.outputs.write(record),
       onStageOutput: options.metrics
         ? (stage) => this.stageCounts.set(stage, (this.stageCounts.get(stage) ?? 0) + 1)
         : undefined,
       onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
+      punctuation:
+        this.guarantee === 'exactly_once' ? (fire) => this.punctuateInTransaction(fire) : undefined,
+      onRunning: (partitions) => this.onTaskRunning(partitions),
+      onRestoreFailed: (e) => this.fail(e),
     });
     const topics = [...new Set(plan.subtopologies.flatMap((s) => s.sourceTopics))];
     // A sub-topology reading several co-partitioned topics (a join, a table beside its stream)
@@ -201,7 +150,9 @@ export class StreamsRuntime {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
         this.restoring++;
         try {
-          await this.tasks.assign(partitions);
+          const held = await this.tasks.assign(partitions);
+          for (const tp of held) this.held.set(`${tp.topic}:${tp.partition}`, undefined);
+          return held;
         } finally {
           this.restoring--;
         }
@@ -223,6 +174,26 @@ export class StreamsRuntime {
       settled: () => this.settled(),
       fail: (e) => this.fail(e),
       resumed: () => this.kick(),
+    });
+    this.records = new RecordProcessor({
+      applicationId: this.applicationId,
+      deadLetterTopic: this.deadLetterTopic,
+      handlers,
+      retry: options.retry,
+      tasks: this.tasks,
+      scheduler: this.scheduler,
+      tracker: this.tracker,
+      outputs: this.outputs,
+      commits: this.commits,
+      clock: this.clock,
+      log: this.log,
+      stats: this.stats,
+      tracer: options.tracer,
+      metrics: options.metrics,
+      onRecordDone: options.onRecordDone,
+      orphan: (item, m) => this.orphan(item, m),
+      fail: (e) => this.fail(e),
+      kick: () => this.kick(),
     });
   }
 
@@ -265,18 +236,24 @@ export class StreamsRuntime {
     return this.tasks.taskIds;
   }
 
+  /** Lifecycle status of every task this instance owns (RESTORING, RUNNING, FAILED). */
+  taskStatuses(): Record<string, TaskStatus> {
+    return this.tasks.statuses();
+  }
+
   /** Lag per owned partition from the consumer's cached watermarks (no broker round trip). */
   lag(): PartitionLag[] {
     return consumerLag(this.consumer, this.applicationId);
   }
 
-  /** True once this instance owns partitions and their stores are restored. */
+  /** True once this instance owns partitions and every task is RUNNING (none restoring or failed). */
   get ready(): boolean {
     return (
       this.started &&
       !this.fatal &&
       !this.stopping &&
       this.restoring === 0 &&
+      this.tasks.allRunning &&
       this.consumer.assignment().length > 0
     );
   }
@@ -332,7 +309,7 @@ export class StreamsRuntime {
   }
 
   private kick(): void {
-    if (this.draining || this.blocked || this.commits.committing || this.fatal) return;
+    if (this.draining || this.records.blocked || this.commits.committing || this.fatal) return;
     this.draining = true;
     setImmediate(() => this.drainSlice());
   }
@@ -340,7 +317,7 @@ export class StreamsRuntime {
   /** Processes records for at most ~5 ms, then yields so I/O (delivery reports, fetches) runs. */
   private drainSlice(): void {
     this.draining = false;
-    if (this.blocked || this.commits.committing || this.fatal) return;
+    if (this.records.blocked || this.commits.committing || this.fatal) return;
     const started = performance.now();
     let n = 0;
     for (
@@ -348,8 +325,8 @@ export class StreamsRuntime {
       item;
       item = this.scheduler.next(this.clock.now())
     ) {
-      this.processItem(item);
-      if (this.blocked || this.fatal) return;
+      this.records.process(item);
+      if (this.records.blocked || this.fatal) return;
       if (++n % 32 === 0 && performance.now() - started > 5) break;
     }
     this.resumeDrained();
@@ -361,7 +338,7 @@ export class StreamsRuntime {
     if (this.paused.size === 0) return;
     const resume: TopicPartition[] = [];
     for (const pk of this.paused) {
-      if (this.scheduler.depth(pk) < this.maxQueued / 2) {
+      if (this.scheduler.depth(pk) < this.maxQueued / 2 && !this.held.has(pk)) {
         this.paused.delete(pk);
         const i = pk.lastIndexOf(':');
         resume.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
@@ -370,105 +347,40 @@ export class StreamsRuntime {
     this.consumer.resume(resume);
   }
 
-  // ---------------------------------------------------------------------------- processing
-  private processItem(item: ScheduledItem<Message>): void {
-    // A conflated item processes only its latest record; the earlier ones finish with it.
-    const m = item.values[item.values.length - 1]!;
-    const task = this.tasks.taskFor(m.topic, m.partition);
-    if (!task) {
-      this.scheduler.release(item); // partition revoked meanwhile; the new owner reads it again
-      return;
-    }
-    const record = toRawRecord(m);
-    const preparing = task.prepare?.(record);
-    if (preparing) {
-      // An unknown writer schema: fetch it, then process this same record, keeping order.
-      this.blocked = preparing
-        .then(() => this.runTask(item, task, record))
-        .catch((e) => this.runTask(item, task, record, e))
-        .finally(() => {
-          this.blocked = undefined;
-          this.kick();
-        });
-      return;
-    }
-    this.runTask(item, task, record);
+  // ----------------------------------------------------------------------- task lifecycle
+  /**
+   * A record of a partition without a running task. Revoked: the next owner reads it. Owned but
+   * restoring or failed: nothing of it may finish before its task runs, so its queue is dropped, the
+   * partition stays paused, and it is read again from the earliest dropped record once the task runs.
+   */
+  private orphan(item: ScheduledItem<Message>, m: Message): void {
+    this.scheduler.release(item);
+    if (!this.tasks.owns(m.topic, m.partition)) return;
+    const pk = `${m.topic}:${m.partition}`;
+    const offsets = [...item.values, ...this.scheduler.drop(pk).flatMap((i) => i.values)].map(
+      (v) => v.offset,
+    );
+    this.tracker.abandon(pk, offsets);
+    const earliest = this.held.get(pk);
+    const from = Math.min(earliest ?? Number.POSITIVE_INFINITY, ...offsets);
+    this.held.set(pk, from);
+    this.consumer.pause([{ topic: m.topic, partition: m.partition }]);
+    if (from !== earliest) this.consumer.seek({ topic: m.topic, partition: m.partition, offset: from });
   }
 
-  private runTask(item: ScheduledItem<Message>, task: Task, record: RawRecord, prepareError?: unknown): void {
-    const sends: Promise<unknown>[] = [];
-    let error: BusError | undefined;
-    let span: Span | undefined;
-    try {
-      if (isBusError(prepareError)) error = prepareError;
-      else {
-        const traced = this.options.tracer
-          ? startProcessSpan(this.options.tracer, record.headers, {
-              ...record,
-              consumerGroup: this.applicationId,
-            })
-          : undefined;
-        span = traced?.span;
-        const result = this.outputs.collecting(sends, () =>
-          traced ? withContext(traced.ctx, () => task.process(record)) : task.process(record),
-        );
-        for (const out of result.outputs) {
-          const headers = traced ? injectContext(traced.ctx, { ...out.headers }) : out.headers;
-          sends.push(this.outputs.send(traced ? { ...out, headers } : out));
-        }
-        error = result.error;
-      }
-    } catch (e) {
-      error = isBusError(e)
-        ? e
-        : new ProcessingError('task threw', {
-            cause: e,
-            context: { topic: record.topic, partition: record.partition, offset: record.offset },
-          });
-    }
-    if (error && !this.onRecordError(record, error, sends)) return;
-    this.stats.processed++;
-    if (span) {
-      if (error) span.recordException(error);
-      span.setStatus({ code: error ? 2 : 1 });
-    }
-    const finish = () => {
-      span?.end();
-      const pk = `${record.topic}:${record.partition}`;
-      for (const m of item.values) this.tracker.finish(pk, m.offset);
-      this.scheduler.release(item);
-      if (this.options.onRecordDone || this.options.metrics) {
-        const now = this.clock.now();
-        this.options.onRecordDone?.(item.priority, now - item.enqueuedAt, now - record.timestamp);
-        this.options.metrics?.recordDone(item.priority, now - item.enqueuedAt, now - record.timestamp);
-      }
-      if (this.scheduler.pending > 0) this.kick();
-    };
-    if (sends.length === 0) finish();
-    else this.outputs.settle(Promise.all(sends).then(finish, (e) => this.fail(e)));
+  /** A task restored after a failure: read its partitions (again). */
+  private onTaskRunning(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.held.delete(`${tp.topic}:${tp.partition}`);
+    this.consumer.resume(partitions.filter((tp) => !this.paused.has(`${tp.topic}:${tp.partition}`)));
+    this.kick();
   }
 
-  /** Applies the handler's decision for a failed record; false when the runtime must stop. */
-  private onRecordError(record: RawRecord, error: BusError, sends: Promise<unknown>[]): boolean {
-    const failure = { record, error, stage: error.context.stage };
-    const decision = isDeserializationError(error)
-      ? this.handlers.deserialization(failure)
-      : this.handlers.processing(failure);
-    if (decision === Decision.FAIL) {
-      this.fail(error);
-      return false;
-    }
-    if (decision === Decision.DEAD_LETTER) {
-      this.stats.deadLettered++;
-      this.options.metrics?.deadLettered.inc({
-        topic: record.topic,
-        stage: failure.stage ?? 'unknown',
-        code: error.code,
-      });
-      this.log.warn({ err: error.toJSON() }, 'record dead-lettered');
-      sends.push(this.outputs.send(deadLetterRecord(this.deadLetterTopic, this.applicationId, failure)));
-    } else this.stats.skipped++;
-    return true;
+  /** Exactly-once: a punctuation writes (changelog, outputs) only while a transaction is open. */
+  private punctuateInTransaction(fire: () => void): void {
+    if (this.fatal || this.stopping) return;
+    const committing = this.commits.committing;
+    if (committing) void committing.then(() => this.punctuateInTransaction(fire));
+    else fire();
   }
 
   private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
@@ -476,23 +388,28 @@ export class StreamsRuntime {
     const run = () => {
       for (const out of outputs) this.outputs.write(out);
     };
-    // Exactly-once: nothing may be written between a transaction's commit and the next begin.
+    // Outputs a stage emits on its own scheduler arrive outside any gate: exactly-once, nothing may
+    // be written between a transaction's commit and the next begin.
     const committing = this.commits.committing;
     if (committing) void committing.then(run);
     else run();
   }
 
-  /** Every write settled (and no record waiting for its writer schema). */
-  private async settled(): Promise<void> {
-    await this.blocked;
-    await this.outputs.settled();
+  /**
+   * Every write handed to the producer settled. A held record is not waited for: it writes only
+   * when no commit runs, and its offset is not finished, so a commit never passes it.
+   */
+  private settled(): Promise<void> {
+    return this.outputs.settled();
   }
 
   private async onRevoke(partitions: TopicPartition[]): Promise<void> {
+    this.records.abandon(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
     for (const tp of partitions) {
       const pk = `${tp.topic}:${tp.partition}`;
       this.scheduler.drop(pk); // abandoned: never processed, so the next owner reads them
       this.paused.delete(pk);
+      this.held.delete(pk);
     }
     this.releaseCapacity();
     if (this.fatal) await this.settled();
@@ -505,6 +422,7 @@ export class StreamsRuntime {
     if (this.fatal) return;
     this.fatal = e;
     this.log.error({ err: e }, 'runtime failed');
+    this.records.abandonAll();
     for (const l of this.failedListeners) l(e);
     void this.stop();
   }

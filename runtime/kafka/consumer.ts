@@ -43,8 +43,11 @@ export interface BusConsumerOptions {
   autoOffsetReset?: 'earliest' | 'latest';
   librdkafka?: LibrdkafkaConfig;
   logger?: Logger;
-  /** Partitions newly assigned; they stay paused until the promise settles (state restore). */
-  onAssign?: (partitions: TopicPartition[]) => Promise<void> | void;
+  /**
+   * Partitions newly assigned; they stay paused until the promise settles (state restore). Those it
+   * resolves to stay paused after (their task could not restore): the caller resumes them.
+   */
+  onAssign?: (partitions: TopicPartition[]) => Promise<TopicPartition[] | undefined> | void;
   /** Partitions about to be taken away; they are released once the promise settles (drain, commit). */
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
   /** A batch of records; the next batch is fetched once the returned promise settles. */
@@ -154,10 +157,12 @@ export class BusConsumer {
           for (const p of partitions) this.assigned.set(key(p), p);
           if (this.options.onAssign && partitions.length > 0) {
             this.native.pause(partitions);
+            let held: TopicPartition[] | undefined;
             try {
-              await this.options.onAssign(partitions);
+              held = (await this.options.onAssign(partitions)) ?? undefined;
             } finally {
-              this.native.resume(partitions);
+              const keep = new Set((held ?? []).map(key));
+              this.native.resume(partitions.filter((p) => !keep.has(key(p))));
             }
           }
           this.log.info({ partitions }, 'partitions assigned');
@@ -189,6 +194,13 @@ export class BusConsumer {
 
   resume(partitions: TopicPartition[]): void {
     if (partitions.length > 0) this.native.resume(partitions);
+  }
+
+  /** Moves the fetch position of a (paused) partition back to `offset`: its records are read again. */
+  seek(tp: TopicPartitionOffset): void {
+    this.native.seek(tp, 0, (err) => {
+      if (err) this.options.onError?.(kafkaError('KAFKA_CONSUME', `seek ${key(tp)} to ${tp.offset}`, err));
+    });
   }
 
   /** Commits `offset` = next record to read, per partition. Synchronous when `sync`. */
