@@ -81,6 +81,26 @@ export const lanesConfigSchema = z.object({
    * @default "latest"
    */
   startFrom: z.enum(['latest', 'earliest']).default('latest'),
+  /**
+   * Topic for lane records that can never be decoded (garbage bytes, a schema id the registry
+   * does not have, a schema outside the catalog). @default "<groupId>-dlq"
+   */
+  deadLetterTopic: z.string().min(1).optional(),
+  /**
+   * How a retriable decode failure (schema registry unreachable) is retried in place: the batch
+   * waits, nothing is skipped or dead-lettered, and once `maxElapsedMs` has passed the lane
+   * consumer halts (`tmbus gateway` exits non-zero; the next owner re-reads the record).
+   * `maxElapsedMs` stays under librdkafka's `max.poll.interval.ms` (300 s), or the waiting consumer
+   * would be thrown out of its group.
+   * @default { initialDelayMs: 200, maxDelayMs: 5_000, maxElapsedMs: 60_000 }
+   */
+  decodeRetry: z
+    .object({
+      initialDelayMs: ms.min(1).default(200),
+      maxDelayMs: ms.min(1).default(5_000),
+      maxElapsedMs: ms.max(240_000).default(60_000),
+    })
+    .default({ initialDelayMs: 200, maxDelayMs: 5_000, maxElapsedMs: 60_000 }),
   /** Extra librdkafka settings for the lane consumer. @default {} */
   librdkafka: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });

@@ -8,6 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { type BusError, errorMessage, isBusError, KafkaError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { HttpSchemaRegistry } from '../schemas/http-registry.js';
 import { createApiKeyVerifier } from './auth/apiKeys.js';
@@ -26,6 +27,11 @@ import { onConnection, requireResumeEverywhere } from './connection.js';
 import type { GatewayContext, GatewayServer } from './context.js';
 import { avroEventDecoder, type EventDecoder } from './decoder.js';
 import { Fanout } from './delivery/fanout.js';
+import {
+  kafkaLaneDeadLetters,
+  type LaneDeadLetters,
+  loggedLaneDeadLetters,
+} from './delivery/laneDeadLetters.js';
 import type { LaneSink, LaneSource, LaneSourceFactory, TopicPartition } from './delivery/laneSource.js';
 import { revokeLocalSessions } from './handlers/sessionHandlers.js';
 import { ConnectionRegistry } from './limits/connectionRegistry.js';
@@ -57,6 +63,12 @@ export interface GatewayDependencies {
    */
   historyReader?: HistoryReader;
   /**
+   * Where lane records that can never be decoded go.
+   * @default the Kafka topic `lanes.deadLetterTopic` (`<lanes.groupId>-dlq`); logged only for an
+   * instance given its own lane source and history reader
+   */
+  deadLetters?: LaneDeadLetters;
+  /**
    * Extra HTTP routes on the gateway's listener (dashboard, metrics, pages), tried after
    * `/healthz` and before the 404.
    * @example dashboardRoutes(state)
@@ -73,6 +85,14 @@ export interface Gateway {
   listen(): Promise<{ port: number; url: string }>;
   /** Lane partitions this instance consumes now (the group splits them between instances). */
   lanePartitions(): TopicPartition[];
+  /**
+   * Why the lane source halted (a record could be neither decoded nor dead-lettered, e.g. the
+   * schema registry stayed unreachable past `lanes.decodeRetry`), or undefined while it runs. A
+   * halted instance delivers nothing more: restart it (the next owner re-reads the record).
+   */
+  halted(): BusError | undefined;
+  /** Calls `listener` once if the lane source halts. */
+  onHalt(listener: (error: BusError) => void): void;
   /** Leaves the consumer group (committing what was fanned out), closes every connection. */
   close(): Promise<void>;
 }
@@ -145,10 +165,36 @@ export async function createGateway(
   io.on('connection', (socket) => onConnection(socket, ctx));
   io.on('sessions:revoke', (userId, reason) => void revokeLocalSessions(io, userId, reason));
 
-  const fanout = new Fanout({ io, decoder, router, metrics, logger });
+  const deadLetters =
+    deps.deadLetters ??
+    (standalone
+      ? loggedLaneDeadLetters(logger)
+      : kafkaLaneDeadLetters(
+          config.connection,
+          config.lanes.deadLetterTopic ?? `${config.lanes.groupId}-dlq`,
+          config.lanes.groupId,
+        ));
+  const fanout = new Fanout({
+    io,
+    decoder,
+    router,
+    metrics,
+    logger,
+    deadLetters,
+    decodeRetry: config.lanes.decodeRetry,
+  });
+  let haltedBy: BusError | undefined;
+  const haltListeners: ((error: BusError) => void)[] = [];
   const sink: LaneSink = {
     onBatch: (records) => fanout.deliver(records),
     onRevoke: (tps) => fanout.chains.forget(tps),
+    onHalt: (err) => {
+      haltedBy = isBusError(err)
+        ? err
+        : new KafkaError('KAFKA_CONSUME', `lane source halted: ${errorMessage(err)}`, { cause: err });
+      logger.fatal({ err: haltedBy }, 'lane source halted: this instance delivers nothing more');
+      for (const l of haltListeners.splice(0)) l(haltedBy);
+    },
   };
   const consumer: LaneSource = deps.laneSource
     ? deps.laneSource(sink, { config, logger })
@@ -182,6 +228,7 @@ export async function createGateway(
       setTimeout(() => connections.destroyAll(), 1000).unref();
     });
     await reader.close();
+    await deadLetters.close();
     await redis?.close();
     logger.info({ ms: Date.now() - t0 }, 'gateway closed');
   };
@@ -205,6 +252,11 @@ export async function createGateway(
       return { port, url: `${config.server.tls ? 'https' : 'http'}://${host}:${port}` };
     },
     lanePartitions: () => consumer.assignment(),
+    halted: () => haltedBy,
+    onHalt(listener) {
+      if (haltedBy) listener(haltedBy);
+      else haltListeners.push(listener);
+    },
     close() {
       closed ??= shutdown();
       return closed;

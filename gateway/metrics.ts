@@ -40,8 +40,10 @@ export interface GatewayMetricsSnapshot {
   connectionsTotal: number;
   /** Events broadcast to a channel room by this instance, by lane. */
   deliveries: Record<Priority, number>;
-  /** Records consumed from lane topics that could not be decoded or routed. */
+  /** Records consumed from lane topics that named no channel (or had no value). */
   undeliverable: number;
+  /** Lane records that can never be decoded, written to the gateway's dead-letter topic. */
+  deadLettered: number;
   /** Market-data packets replaced by a newer one in a slow client's buffer. */
   conflated: number;
   /** Slow clients told to resume (their live delivery was stopped). */
@@ -60,6 +62,7 @@ export class GatewayMetrics {
   connectionsTotal = 0;
   readonly deliveries: Record<Priority, number> = { CRITICAL: 0, HIGH: 0, STANDARD: 0, BACKGROUND: 0 };
   undeliverable = 0;
+  deadLettered = 0;
   conflated = 0;
   resumeRequired = 0;
   readonly refusals: Record<string, number> = {};
@@ -83,6 +86,7 @@ export class GatewayMetrics {
       connectionsTotal: this.connectionsTotal,
       deliveries: { ...this.deliveries },
       undeliverable: this.undeliverable,
+      deadLettered: this.deadLettered,
       conflated: this.conflated,
       resumeRequired: this.resumeRequired,
       refusals: { ...this.refusals },

@@ -79,6 +79,30 @@ export const authConfigSchema = z
     message: 'configure auth.jwt or at least one auth.apiKeys entry',
   });
 
+/**
+ * HS256 secrets published with the project — the development secret of `tmbus token` / `--dev`
+ * and the placeholder of `deploy/kubernetes/secret.example.yaml`: anyone can sign tokens with them.
+ */
+export const PUBLISHED_JWT_SECRETS: readonly string[] = [
+  'tmbus-development-secret-do-not-use-in-production',
+  'replace-me-with-at-least-32-random-characters',
+];
+
+const PLACEHOLDER = /replace[-_ ]?me|change[-_ ]?me|do[-_ ]not[-_ ]use[-_ ]in[-_ ]production|^(.)\1+$/i;
+
+/**
+ * Why `secret` must not verify real tokens, or undefined when it may: a published or placeholder
+ * value, or fewer than 32 bytes (RFC 7518 §3.2: an HS256 key as long as the hash). Checked by
+ * `tmbus gateway` outside `--dev`; call it before `createGateway` when embedding the gateway.
+ */
+export function weakJwtSecret(secret: string): string | undefined {
+  if (PUBLISHED_JWT_SECRETS.includes(secret) || PLACEHOLDER.test(secret))
+    return 'is a published placeholder or development value: anyone could sign tokens with it';
+  const bytes = new TextEncoder().encode(secret).length;
+  if (bytes < 32) return `has ${bytes} bytes; an HS256 secret needs at least 32 random bytes`;
+  return undefined;
+}
+
 export type JwtConfig = z.infer<typeof jwtConfigSchema>;
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 export type AuthConfig = z.infer<typeof authConfigSchema>;

@@ -49,9 +49,22 @@ export const DEFAULT_ROUTES: RouteTable = {
   ],
 };
 
+/**
+ * Where a record whose value cannot be decoded belonged, from its `tm-event-type` header and its
+ * key: the channel when those name it, else the channel kind (or nothing) it may belong to.
+ */
+export type UndecodableRoute = { channel: Channel } | { kind: ChannelKind | undefined };
+
 export interface ChannelRouter {
   /** The channel of a decoded event, or null when it names no usable id (counted, not delivered). */
   channelOf(event: { header?: Record<string, unknown> }): Channel | null;
+  /**
+   * The channel of a record that could not be decoded. The channel is known when the event type's
+   * route needs no id (`system`) or reads the id from the header field the record is keyed by
+   * (the catalog's partition key: risk by account, market by symbol, …); order events are routed by
+   * `payload.accountId` while keyed by symbol, so only their kind is known.
+   */
+  routeOfUndecodable(eventType: string | undefined, key: string | undefined): UndecodableRoute;
   /** Lanes that can carry events of a channel, highest first. */
   lanesOf(channel: string): Priority[];
 }
@@ -89,6 +102,16 @@ export function createChannelRouter(
         return 'error' in parseChannel(name) ? null : (name as Channel);
       }
       return null;
+    },
+    routeOfUndecodable(eventType, key) {
+      if (!isEventType(eventType)) return { kind: undefined };
+      const rule = ruleOfType.get(eventType);
+      if (!rule) return { kind: undefined };
+      if (rule.key === null) return rule.kind === 'system' ? { channel: 'system' } : { kind: rule.kind };
+      const byKey = rule.key[0] === `header.${CATALOG[familyOf(eventType)].keyField}`;
+      if (!byKey || !key) return { kind: rule.kind };
+      const name = `${rule.kind}:${key}`;
+      return 'error' in parseChannel(name) ? { kind: rule.kind } : { channel: name as Channel };
     },
     lanesOf(channel) {
       const parsed = parseChannel(channel);

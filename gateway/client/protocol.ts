@@ -75,10 +75,35 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | Refusal;
 export type SubscribeAck = Ack<{ channel: Channel; cursor: ChannelCursor }>;
 export type UnsubscribeAck = Ack<{ channel: Channel }>;
 
-/** Outcome of resuming one channel. On RESUME_GAP the channel stays live from `cursor`. */
+/**
+ * A record in a resumed range that the gateway could not decode (garbage bytes, a schema id the
+ * registry does not have) and wrote to its dead-letter topic: an event of the channel lost for
+ * good. `exact` is false when the record's headers and key named only the channel's kind (order
+ * events are routed by a payload field), so it may have belonged to another channel of that kind.
+ */
+export interface LostRecord {
+  position: StreamPosition;
+  code: ErrorCode;
+  reason: string;
+  exact: boolean;
+}
+
+/**
+ * Outcome of resuming one channel. On RESUME_GAP the channel stays live from `cursor`; the
+ * deliveries that could be replayed were sent before it (`replayed`), and `lost` lists records of
+ * the range that were dead-lettered instead (absent when the gap is retention, size or a timeout).
+ */
 export type ResumeResult =
   | { channel: Channel; ok: true; replayed: number; cursor: ChannelCursor }
-  | { channel: string; ok: false; code: ErrorCode; reason: string; cursor?: ChannelCursor };
+  | {
+      channel: string;
+      ok: false;
+      code: ErrorCode;
+      reason: string;
+      cursor?: ChannelCursor;
+      replayed?: number;
+      lost?: LostRecord[];
+    };
 
 export type ResumeAck = Ack<{ results: ResumeResult[] }>;
 
@@ -106,7 +131,11 @@ export type ServerToClientEvents = {
 } & {
   /** Replayed deliveries of one channel, oldest first, sent before the `resume` acknowledgement. */
   replay: (batch: { channel: Channel; deliveries: Delivery[] }) => void;
-  /** The gateway stopped live delivery (slow client, lost Redis link): send `resume` with your cursors. */
+  /**
+   * Send `resume` with your cursors for `channels`: the gateway stopped live delivery (slow client,
+   * lost Redis link), or a record of the channel could not be decoded and was dead-lettered (the
+   * resume then answers RESUME_GAP with it in `lost`).
+   */
   'resume:required': (notice: { reason: string; channels: Channel[] }) => void;
   /** The token expires soon: refresh it with `auth:refresh`. */
   'auth:expiring': (notice: { expiresAt: number }) => void;

@@ -14,7 +14,13 @@ import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import type { GatewayConfig } from '../config.js';
 import { LanePlanner } from './lanePlanner.js';
 
-import type { LaneRecord, LaneSource, TopicPartition } from './laneSource.js';
+import {
+  deliveredBefore,
+  type LaneHeaders,
+  type LaneRecord,
+  type LaneSource,
+  type TopicPartition,
+} from './laneSource.js';
 
 export type { LaneRecord, TopicPartition } from './laneSource.js';
 
@@ -27,6 +33,8 @@ export interface LaneConsumerOptions {
   onBatch(records: LaneRecord[]): Promise<void>;
   /** Partitions taken away from this instance (forget per-partition state). */
   onRevoke?(partitions: TopicPartition[]): void;
+  /** The consumer stopped after `onBatch` rejected (see `LaneSink.onHalt`). */
+  onHalt?(error: unknown): void;
 }
 
 const ERR_ASSIGN = -175;
@@ -40,6 +48,8 @@ export class LaneConsumer implements LaneSource {
   private readonly planner: LanePlanner;
   private readonly pausedLanes = new Set<Priority>();
   private running = false;
+  /** Connected and not yet stopped (a halted consumer still has to commit and leave the group). */
+  private open = false;
   private suspended = false;
   private loopDone: Promise<void> = Promise.resolve();
 
@@ -76,6 +86,7 @@ export class LaneConsumer implements LaneSource {
     this.consumer.setDefaultConsumeLoopTimeoutDelay(1);
     this.consumer.setDefaultConsumeTimeout(this.options.lanes.consumeTimeoutMs);
     this.consumer.subscribe(PRIORITIES.map((p) => this.options.lanes.topics[p]));
+    this.open = true;
     this.running = true;
     this.loopDone = this.loop();
   }
@@ -91,7 +102,8 @@ export class LaneConsumer implements LaneSource {
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
+    if (!this.open) return;
+    this.open = false;
     this.running = false;
     await this.loopDone;
     this.commitStored([...this.stored.values()]);
@@ -126,7 +138,13 @@ export class LaneConsumer implements LaneSource {
         try {
           await this.options.onBatch(records);
         } catch (err) {
-          this.options.logger.error({ err }, 'lane batch failed');
+          // Nothing past the failed record may be committed: keep what went out before it, stop
+          // fetching, and let the owner of the process decide (the CLI exits; a new owner re-reads).
+          this.options.logger.error({ err }, 'lane batch failed: lane consumer halted');
+          this.storeOffsets(deliveredBefore(records, err));
+          this.running = false;
+          this.options.onHalt?.(err);
+          break;
         }
         this.storeOffsets(records);
       } else {
@@ -142,8 +160,10 @@ export class LaneConsumer implements LaneSource {
       topic: m.topic,
       partition: m.partition,
       offset: m.offset,
+      key: typeof m.key === 'string' ? Buffer.from(m.key) : (m.key ?? null),
       value: m.value ?? null,
       timestamp: m.timestamp ?? Date.now(),
+      headers: (m.headers ?? NO_HEADERS) as LaneHeaders,
       traceparent: traceparentOf(m),
     };
   }
@@ -209,6 +229,8 @@ export class LaneConsumer implements LaneSource {
     }
   }
 }
+
+const NO_HEADERS: LaneHeaders = [];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -5,6 +5,7 @@
 // embedded broker's `LaneFeed` (`gateway/embedded/`). The gateway code after it is the same.
 
 import type { Logger } from '../../core/logger.js';
+import type { RecordHeaders } from '../../core/record.js';
 import type { Priority } from '../../schemas/catalog.js';
 import type { GatewayConfig } from '../config.js';
 
@@ -13,10 +14,40 @@ export interface LaneRecord {
   topic: string;
   partition: number;
   offset: number;
+  key: Buffer | null;
   value: Buffer | null;
   timestamp: number;
+  /**
+   * The record's Kafka headers as the source holds them (not copied per record): read only when a
+   * record cannot be decoded, to route its gap notice and to dead-letter it byte for byte.
+   */
+  headers: LaneHeaders;
   /** W3C trace context of the record (`traceparent` header), continued by the emit span. */
   traceparent?: string;
+}
+
+/**
+ * Kafka headers as sources hold them: node-rdkafka's list of one-entry objects, or the embedded
+ * feed's single object wrapped in a list. Values are bytes; the gateway never re-encodes them.
+ */
+export type LaneHeaders = readonly Readonly<Record<string, Buffer | string>>[];
+
+/** The last value of header `name` (Kafka's "last one wins"), as bytes. */
+export function laneHeader(headers: LaneHeaders, name: string): Buffer | undefined {
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const value = headers[i]![name];
+    if (value !== undefined) return typeof value === 'string' ? Buffer.from(value) : value;
+  }
+  return undefined;
+}
+
+/** The headers as one `RecordHeaders` object (last value per name), the same bytes. */
+export function toRecordHeaders(headers: LaneHeaders): RecordHeaders {
+  const out: RecordHeaders = {};
+  for (const h of headers)
+    for (const [name, value] of Object.entries(h))
+      out[name] = typeof value === 'string' ? Buffer.from(value) : value;
+  return out;
 }
 
 export interface TopicPartition {
@@ -30,6 +61,26 @@ export interface LaneSink {
   onBatch(records: LaneRecord[]): Promise<void>;
   /** Partitions taken away from this instance (forget per-partition state). */
   onRevoke?(partitions: TopicPartition[]): void;
+  /**
+   * The source stopped for good after `onBatch` rejected (a record could be neither delivered nor
+   * dead-lettered): it kept the positions of the records before the failed one and handed out
+   * nothing after it, so the next owner of the partitions starts at the failed record.
+   */
+  onHalt?(error: unknown): void;
+}
+
+/**
+ * Where to resume after `onBatch` rejected with `error`: the records of the batch before the one
+ * the error names (its topic/partition/offset context), or none when it names none.
+ */
+export function deliveredBefore(records: readonly LaneRecord[], error: unknown): LaneRecord[] {
+  const ctx = (error as { context?: { topic?: string; partition?: number; offset?: number | string } })
+    ?.context;
+  if (!ctx || ctx.topic === undefined || ctx.partition === undefined || ctx.offset === undefined) return [];
+  const at = records.findIndex(
+    (r) => r.topic === ctx.topic && r.partition === ctx.partition && r.offset === Number(ctx.offset),
+  );
+  return at < 0 ? [] : records.slice(0, at);
 }
 
 /** A running supply of lane records. `LaneConsumer` is one. */

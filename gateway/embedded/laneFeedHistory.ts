@@ -47,7 +47,14 @@ export class LaneFeedHistory implements HistoryReader {
           if (records.length === 0) break; // nothing more kept (past the high watermark)
           const messages = records
             .filter((m) => m.offset < r.to)
-            .map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset, value: m.value }));
+            .map((m) => ({
+              topic: m.topic,
+              partition: m.partition,
+              offset: m.offset,
+              value: m.value,
+              key: m.key,
+              headers: [m.headers],
+            }));
           if (messages.length > 0) await onMessages(messages);
           from = (records.at(-1)?.offset ?? from) + 1;
           await new Promise((resolve) => setImmediate(resolve));

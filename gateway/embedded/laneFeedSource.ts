@@ -17,8 +17,10 @@ function toRecord(r: FeedRecord): LaneRecord {
     topic: r.topic,
     partition: r.partition,
     offset: r.offset,
+    key: r.key,
     value: r.value,
     timestamp: r.timestamp,
+    headers: [r.headers],
     ...(traceparent ? { traceparent } : {}),
   };
 }
@@ -80,7 +82,13 @@ export class LaneFeedSource implements LaneSource {
         try {
           await this.sink.onBatch(batch);
         } catch (err) {
-          this.logger.error({ err, records: batch.length }, 'lane fan-out failed');
+          // As on Kafka: nothing after a record that could be neither delivered nor dead-lettered.
+          this.logger.error({ err, records: batch.length }, 'lane fan-out failed: lane source halted');
+          this.unsubscribe?.();
+          this.unsubscribe = undefined;
+          this.queue = [];
+          this.sink.onHalt?.(err);
+          return;
         }
       }
     })().finally(() => {

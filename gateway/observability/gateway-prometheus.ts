@@ -71,14 +71,19 @@ export function registerGatewayMetrics(o: GatewayPrometheusOptions): void {
   });
   new Counter({
     name: 'tmbus_gateway_drops_total',
-    help: 'Events not delivered live: conflated market data, undecodable records, clients told to resume',
+    help: 'Events not delivered live: conflated market data, records naming no channel, undecodable records dead-lettered, clients told to resume',
     labelNames: [...labelNames, 'reason'],
     registers,
     collect() {
       const s = snap();
       mirror(
         this,
-        { conflated: s.conflated, undeliverable: s.undeliverable, resume_required: s.resumeRequired },
+        {
+          conflated: s.conflated,
+          undeliverable: s.undeliverable,
+          dead_lettered: s.deadLettered,
+          resume_required: s.resumeRequired,
+        },
         'reason',
         base,
       );

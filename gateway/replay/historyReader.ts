@@ -3,6 +3,8 @@
 // the zero-setup demo injects one over the embedded broker's `LaneFeed` (`gateway/embedded/`).
 // `ResumeService` only knows this interface.
 
+import type { LaneHeaders } from '../delivery/laneSource.js';
+
 /** A partition's readable range: offsets `[low, high)`. */
 export interface Watermarks {
   low: number;
@@ -17,12 +19,17 @@ export interface ReadRange {
   to: number;
 }
 
-/** One record read back: its position and its raw value (Confluent-framed Avro). */
+/**
+ * One record read back: its position, its raw value (Confluent-framed Avro), and the key and
+ * headers that place it on a channel when the value cannot be decoded.
+ */
 export interface HistoryMessage {
   topic: string;
   partition: number;
   offset: number;
   value: Buffer | null;
+  key?: Buffer | string | null;
+  headers?: LaneHeaders;
 }
 
 export interface HistoryReader {

@@ -7,14 +7,28 @@
 // The caller joins the channel's room before calling `resume`, and the watermarks used as the end
 // of the replay are read after that: anything below them is replayed, anything above them is
 // produced later and arrives live. The SDK drops what it receives both ways.
+//
+// A record in the range that can never be decoded (the live fan-out dead-lettered it) is not
+// skipped silently: the valid records around it are replayed and the answer is RESUME_GAP listing
+// it (`lost`), for the channel its headers and key name — or, when they only name a channel kind,
+// for every channel of that kind being resumed over it, marked `exact: false`.
 
-import { errorMessage } from '../../core/errors.js';
+import { type BusError, errorMessage, isBusError, SerdeError } from '../../core/errors.js';
+import { HEADERS } from '../../core/headers.js';
 import type { Logger } from '../../core/logger.js';
+import { RetriesExhaustedError, retry } from '../../core/retry.js';
 import type { Priority } from '../../schemas/catalog.js';
 import type { ChannelRouter } from '../channels/routing.js';
 import { type Channel, isConflatable } from '../client/channels.js';
-import { type ChannelCursor, cursorKey, type Delivery, type ResumeResult } from '../client/protocol.js';
+import {
+  type ChannelCursor,
+  cursorKey,
+  type Delivery,
+  type LostRecord,
+  type ResumeResult,
+} from '../client/protocol.js';
 import { decodeEvent, type EventDecoder } from '../decoder.js';
+import { laneHeader } from '../delivery/laneSource.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { HistoryMessage, HistoryReader, ReadRange } from './historyReader.js';
 
@@ -47,6 +61,7 @@ interface Pending {
   latest: Map<string, Delivery> | undefined;
   prev: Map<string, number>;
   replayed: number;
+  lost: LostRecord[];
   done: (r: ResumeResult) => void;
 }
 
@@ -123,6 +138,7 @@ export class ResumeService {
         latest: this.o.conflateMarketData && isConflatable(channel) ? new Map() : undefined,
         prev: new Map(),
         replayed: 0,
+        lost: [],
         done,
       });
       void this.drain();
@@ -159,9 +175,10 @@ export class ResumeService {
         union.set(key, u ? { ...u, from: Math.min(u.from, r.from), to: Math.max(u.to, r.to) } : { ...r });
       }
     }
+    const deadline = Date.now() + this.o.timeoutMs;
     try {
-      await this.o.reader.read([...union.values()], Date.now() + this.o.timeoutMs, (messages) =>
-        this.route(messages, byChannel),
+      await this.o.reader.read([...union.values()], deadline, (messages) =>
+        this.route(messages, byChannel, deadline),
       );
     } catch (err) {
       this.o.logger.warn({ err, requests: batch.length }, 'replay failed');
@@ -172,22 +189,85 @@ export class ResumeService {
       if (p.latest) p.out.push(...p.latest.values());
       this.flush(p);
       this.o.metrics.replayedRecords += p.replayed;
-      p.done({ channel: p.channel, ok: true, replayed: p.replayed, cursor: p.end });
+      if (p.lost.length > 0) p.done(this.lostGap(p));
+      else p.done({ channel: p.channel, ok: true, replayed: p.replayed, cursor: p.end });
     }
   }
 
-  private async route(messages: HistoryMessage[], byChannel: Map<string, Pending[]>): Promise<void> {
+  private lostGap(p: Pending): ResumeResult {
+    this.o.metrics.resumeGaps++;
+    const first = p.lost[0]!;
+    const where = `${cursorKey(first.position.topic, first.position.partition)}@${first.position.offset}`;
+    return {
+      channel: p.channel,
+      ok: false,
+      code: 'RESUME_GAP',
+      reason: `${p.lost.length} record(s) ${first.exact ? 'of this channel' : 'that may belong to this channel'} could not be decoded and were dead-lettered by the gateway (first: ${where}, ${first.code}); the others were replayed`,
+      cursor: p.end,
+      replayed: p.replayed,
+      lost: p.lost,
+    };
+  }
+
+  /**
+   * Decodes a replayed record. A registry outage is retried until the replay's deadline, then
+   * fails the pass (RESUME_GAP "replay failed"); a record that can never decode comes back as the
+   * error, to be reported as lost.
+   */
+  private async decode(m: HistoryMessage & { value: Buffer }, deadline: number) {
+    const ctx = { topic: m.topic, partition: m.partition, offset: m.offset };
+    try {
+      return await retry(() => decodeEvent(this.o.decoder, m.value, ctx), {
+        retries: Number.POSITIVE_INFINITY,
+        maxElapsedMs: Math.max(0, deadline - Date.now()),
+        initialDelayMs: 100,
+        maxDelayMs: 2_000,
+        isRetriable: (e) => isBusError(e) && e.retriable,
+      });
+    } catch (err) {
+      if (err instanceof RetriesExhaustedError || (isBusError(err) && err.retriable)) throw err;
+      return isBusError(err)
+        ? err
+        : new SerdeError('SERDE_DECODE', errorMessage(err), { cause: err, context: ctx });
+    }
+  }
+
+  /** Reports an undecodable record to the requests its headers and key say it may belong to. */
+  private noteLost(m: HistoryMessage, error: BusError, byChannel: Map<string, Pending[]>): void {
+    const type = m.headers ? laneHeader(m.headers, HEADERS.eventType)?.toString('utf8') : undefined;
+    const key = m.key == null ? undefined : m.key.toString();
+    const route = this.o.router.routeOfUndecodable(type, key);
+    const exact = 'channel' in route;
+    const prefix = 'channel' in route ? undefined : route.kind ? `${route.kind}:` : '';
+    const tp = cursorKey(m.topic, m.partition);
+    for (const [channel, waiting] of byChannel) {
+      if (exact ? channel !== route.channel : !channel.startsWith(prefix!)) continue;
+      for (const p of waiting) {
+        const range = p.ranges.get(tp);
+        if (!range || m.offset < range.from || m.offset >= range.to) continue;
+        p.lost.push({
+          position: { topic: m.topic, partition: m.partition, offset: m.offset },
+          code: error.code,
+          reason: errorMessage(error),
+          exact,
+        });
+        // The next replayed delivery links to the lost record, as the live one does.
+        p.prev.set(tp, m.offset);
+      }
+    }
+  }
+
+  private async route(
+    messages: HistoryMessage[],
+    byChannel: Map<string, Pending[]>,
+    deadline: number,
+  ): Promise<void> {
     for (const m of messages) {
       if (!m.value) continue;
-      let event: Awaited<ReturnType<typeof decodeEvent>>;
-      try {
-        event = await decodeEvent(this.o.decoder, m.value, {
-          topic: m.topic,
-          partition: m.partition,
-          offset: m.offset,
-        });
-      } catch {
-        continue; // counted by the live fan-out when it met the same record
+      const event = await this.decode(m as HistoryMessage & { value: Buffer }, deadline);
+      if (event instanceof Error) {
+        this.noteLost(m, event, byChannel);
+        continue;
       }
       const channel = this.o.router.channelOf(event);
       const waiting = channel ? byChannel.get(channel) : undefined;
