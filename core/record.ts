@@ -4,6 +4,13 @@
 /** Kafka headers as the bus handles them: one value per name (last one wins on read). */
 export type RecordHeaders = Record<string, Buffer>;
 
+/**
+ * Headers of a record to be written. A text value may be a string: the producer hands strings to
+ * librdkafka as they are, so text headers made per record (event ids) cost no Buffer on the hot
+ * path; binary values stay Buffers. Read back, every value is a Buffer (`RecordHeaders`).
+ */
+export type OutgoingHeaders = Record<string, Buffer | string>;
+
 /** Where a record sits (or will sit) in Kafka. Serdes and errors carry it for context. */
 export interface RecordContext {
   topic: string;
@@ -30,7 +37,7 @@ export interface OutgoingRecord<K = unknown, V = unknown> {
   value: V;
   partition?: number;
   timestamp?: number;
-  headers?: RecordHeaders;
+  headers?: OutgoingHeaders;
 }
 
 /** Turns a value into bytes. Throws `SerdeError` (code `SERDE_ENCODE`) on a value it cannot encode. */

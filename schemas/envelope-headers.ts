@@ -5,12 +5,13 @@
 // derived event never keeps the headers of the input it came from (STYLE practice 13). The
 // priority comes from the catalog, never from the value or the caller.
 //
-// Values are UTF-8 text. This runs once per sink output, so the common cases avoid work: a value
-// that is not an event and inherited no envelope header keeps the inherited object as it is, and
-// the type and priority bytes of each event type are made once.
+// Values are strings (text): a header set costs one object and no Buffer — the ids are already
+// strings in the value, and the producer hands strings to librdkafka as they are. This runs once
+// per sink output, so a value that is not an event and inherited no envelope header keeps the
+// inherited object as it is.
 
 import { ENVELOPE_HEADER_NAMES, HEADERS } from '../core/headers.js';
-import type { RecordHeaders } from '../core/record.js';
+import type { OutgoingHeaders, RecordHeaders } from '../core/record.js';
 import { EVENT_TYPES, type EventType, priorityOf } from './catalog.js';
 
 /** The envelope fields the headers are made from (a catalog event's `header`). */
@@ -22,24 +23,8 @@ export interface EnvelopeFields {
   readonly source?: string | null;
 }
 
-// Shared across records: nothing writes into a header Buffer once made.
-const TYPE_BYTES = new Map<string, { readonly type: Buffer; readonly priority: Buffer }>();
-for (const type of EVENT_TYPES)
-  TYPE_BYTES.set(type, { type: Buffer.from(type), priority: Buffer.from(priorityOf(type)) });
-
+const PRIORITY_OF = new Map<string, string>(EVENT_TYPES.map((type) => [type, priorityOf(type)]));
 const ENVELOPE = new Set(ENVELOPE_HEADER_NAMES);
-
-// Sources are a handful of service names: their bytes are made once too (bounded, in case a
-// producer puts something per-record there).
-const SOURCE_BYTES = new Map<string, Buffer>();
-function sourceBytes(source: string): Buffer {
-  let bytes = SOURCE_BYTES.get(source);
-  if (!bytes) {
-    bytes = Buffer.from(source);
-    if (SOURCE_BYTES.size < 256) SOURCE_BYTES.set(source, bytes);
-  }
-  return bytes;
-}
 
 /**
  * The envelope of `value` when it is a catalog event (`{ header: { eventType, … } }` with a
@@ -50,7 +35,7 @@ export function envelopeOf(value: unknown): EnvelopeFields | undefined {
   const header = (value as { header?: unknown }).header;
   if (typeof header !== 'object' || header === null) return undefined;
   const type = (header as { eventType?: unknown }).eventType;
-  return typeof type === 'string' && TYPE_BYTES.has(type) ? (header as EnvelopeFields) : undefined;
+  return typeof type === 'string' && PRIORITY_OF.has(type) ? (header as EnvelopeFields) : undefined;
 }
 
 /**
@@ -62,30 +47,35 @@ export function envelopeOf(value: unknown): EnvelopeFields | undefined {
  * @example
  * producer.send({ topic, key, value: serde.serialize(event, { topic }), headers: withEnvelopeHeaders(event.header) });
  */
-export function withEnvelopeHeaders(envelope: EnvelopeFields, extra?: RecordHeaders): RecordHeaders {
-  const bytes = TYPE_BYTES.get(envelope.eventType);
-  if (!bytes) throw new RangeError(`unknown event type '${envelope.eventType}'`);
-  const headers: RecordHeaders = {
-    [HEADERS.eventType]: bytes.type,
-    [HEADERS.priority]: bytes.priority,
+export function withEnvelopeHeaders(
+  envelope: EnvelopeFields,
+  extra?: RecordHeaders | OutgoingHeaders,
+): OutgoingHeaders {
+  const priority = PRIORITY_OF.get(envelope.eventType);
+  if (!priority) throw new RangeError(`unknown event type '${envelope.eventType}'`);
+  // HEADERS.eventType and HEADERS.priority written as literal keys: V8 builds such an object from
+  // a template instead of adding computed properties one by one.
+  const headers: OutgoingHeaders = {
+    'tm-event-type': envelope.eventType,
+    'tm-priority': priority,
   };
-  if (envelope.eventId) headers[HEADERS.eventId] = Buffer.from(envelope.eventId);
-  if (envelope.correlationId) headers[HEADERS.correlationId] = Buffer.from(envelope.correlationId);
-  if (envelope.causationId) headers[HEADERS.causationId] = Buffer.from(envelope.causationId);
-  if (envelope.source) headers[HEADERS.source] = sourceBytes(envelope.source);
+  if (envelope.eventId) headers[HEADERS.eventId] = envelope.eventId;
+  if (envelope.correlationId) headers[HEADERS.correlationId] = envelope.correlationId;
+  if (envelope.causationId) headers[HEADERS.causationId] = envelope.causationId;
+  if (envelope.source) headers[HEADERS.source] = envelope.source;
   if (extra) for (const name in extra) if (!ENVELOPE.has(name)) headers[name] = extra[name]!;
   return headers;
 }
 
-function hasEnvelopeHeader(headers: RecordHeaders): boolean {
+function hasEnvelopeHeader(headers: OutgoingHeaders): boolean {
   for (const name of ENVELOPE_HEADER_NAMES) if (headers[name] !== undefined) return true;
   return false;
 }
 
 /** `headers` without envelope headers: the object itself when it holds none (no copy). */
-export function withoutEnvelopeHeaders(headers: RecordHeaders): RecordHeaders {
+export function withoutEnvelopeHeaders<H extends OutgoingHeaders>(headers: H): H {
   if (!hasEnvelopeHeader(headers)) return headers;
-  const kept: RecordHeaders = {};
+  const kept = {} as H;
   for (const name in headers) if (!ENVELOPE.has(name)) kept[name] = headers[name]!;
   return kept;
 }
@@ -99,7 +89,7 @@ export function withoutEnvelopeHeaders(headers: RecordHeaders): RecordHeaders {
  * @example
  * out.emit({ topic, key, value: bytes, headers: outputHeaders(record.value, record.headers) });
  */
-export function outputHeaders(value: unknown, inherited: RecordHeaders): RecordHeaders {
+export function outputHeaders(value: unknown, inherited: RecordHeaders): OutgoingHeaders {
   const envelope = envelopeOf(value);
   return envelope ? withEnvelopeHeaders(envelope, inherited) : withoutEnvelopeHeaders(inherited);
 }

@@ -17,14 +17,14 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { RecordHeaders } from '../../core/record.js';
+import type { OutgoingHeaders, RecordHeaders } from '../../core/record.js';
 
 const getter: TextMapGetter<RecordHeaders> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key]?.toString(),
 };
 
-const setter: TextMapSetter<RecordHeaders> = {
+const setter: TextMapSetter<OutgoingHeaders> = {
   set: (carrier, key, value) => {
     carrier[key] = Buffer.from(value);
   },
@@ -36,7 +36,7 @@ export function extractContext(headers: RecordHeaders): Context {
 }
 
 /** Writes the context's span into `headers` as `traceparent`/`tracestate`. */
-export function injectContext(ctx: Context, headers: RecordHeaders): RecordHeaders {
+export function injectContext<H extends OutgoingHeaders>(ctx: Context, headers: H): H {
   propagation.inject(ctx, headers, setter);
   return headers;
 }

@@ -8,7 +8,7 @@
 
 import { type Clock, systemClock } from '../../core/clock.js';
 import { KafkaError } from '../../core/errors.js';
-import type { KafkaRecord, OutgoingRecord } from '../../core/record.js';
+import type { KafkaRecord, OutgoingHeaders, OutgoingRecord, RecordHeaders } from '../../core/record.js';
 import { javaPartition } from '../../topology/partitioner.js';
 import { ConsumerGroup, InProcessConsumer } from './consumerGroup.js';
 
@@ -173,7 +173,7 @@ export class InProcessBroker {
       key: record.key,
       value: record.value,
       timestamp: record.timestamp ?? this.clock.now(),
-      headers: record.headers ?? {},
+      headers: record.headers ? asReadHeaders(record.headers) : {},
       sequence: this.sequence++,
     };
     log.records.push(stored);
@@ -279,4 +279,17 @@ function firstAtOrAfter(records: readonly BrokerRecord[], offset: number): numbe
     else hi = mid;
   }
   return lo;
+}
+
+/** Headers as a consumer reads them: text values written as strings come back as Buffers, as on Kafka. */
+function asReadHeaders(headers: OutgoingHeaders): RecordHeaders {
+  let strings = false;
+  for (const name in headers) if (typeof headers[name] === 'string') strings = true;
+  if (!strings) return headers as RecordHeaders;
+  const out: RecordHeaders = {};
+  for (const name in headers) {
+    const value = headers[name]!;
+    out[name] = typeof value === 'string' ? Buffer.from(value) : value;
+  }
+  return out;
 }

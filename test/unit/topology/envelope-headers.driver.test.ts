@@ -4,7 +4,7 @@
 // and a sink writes exactly the header set a publisher writes for the same event.
 import { describe, expect, it } from 'vitest';
 import { HEADERS } from '../../../core/headers.js';
-import type { RecordHeaders } from '../../../core/record.js';
+import type { OutgoingHeaders, RecordHeaders } from '../../../core/record.js';
 import { derivedId, newEvent } from '../../../examples/events.js';
 import { riskTopology } from '../../../examples/topologies/index.js';
 import { EmbeddedEventPublisher } from '../../../runtime/embedded/index.js';
@@ -27,16 +27,18 @@ const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const ACC = 'ACC-101442';
 
 /** Headers of `record` as text, for readable assertions. */
-const text = (headers: RecordHeaders) =>
+const text = (headers: OutgoingHeaders) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.toString()]));
-const envelopeNames = (headers: RecordHeaders) => Object.keys(headers).filter((k) => k.startsWith('tm-'));
+const envelopeNames = (headers: OutgoingHeaders) => Object.keys(headers).filter((k) => k.startsWith('tm-'));
 
-/** The headers a publisher writes for a fill, plus trace context and a user header. */
-const publishedHeaders = (fill: TradeMasterEvent): RecordHeaders =>
-  withEnvelopeHeaders(fill.header, {
-    [HEADERS.traceparent]: Buffer.from(TRACEPARENT),
+/** The headers a consumer reads for a published fill (Buffers), plus trace context and a user header. */
+const publishedHeaders = (fill: TradeMasterEvent): RecordHeaders => {
+  const written = withEnvelopeHeaders(fill.header, {
+    [HEADERS.traceparent]: TRACEPARENT,
     'x-tenant': Buffer.from('acme'),
   });
+  return Object.fromEntries(Object.entries(written).map(([k, v]) => [k, Buffer.from(v)]));
+};
 
 function breachOf(fill: EventOf<'ORDER_FILLED'>): FamilyValue<'RiskEvent'> {
   return newEvent(
