@@ -6,9 +6,10 @@
 
 import { Command } from 'commander';
 import { errorMessage, isBusError, KafkaError, SerdeError } from '../core/errors.js';
+import type { EventLike } from '../runtime/client/event-publisher.js';
 import { EventPublisher } from '../runtime/client/event-publisher.js';
 import { TopicManager } from '../runtime/kafka/topics.js';
-import { completeEvent, type PublishTarget, resolvePublishTarget } from '../runtime/ops/event-draft.js';
+import { completeEvent, resolvePublishTarget } from '../runtime/ops/event-draft.js';
 import { opsConnectionConfig } from '../runtime/ops/ops-connection.js';
 import { CATALOG } from '../schemas/catalog.js';
 import { HttpSchemaRegistry } from '../schemas/index.js';
@@ -40,6 +41,7 @@ interface PublishFlags {
 export function publishCommand(options: PublishCommandOptions = {}): Command {
   const env = options.env ?? process.env;
   return new Command('publish')
+    .summary('validate and publish an event typed as JSON (the envelope is filled in)')
     .description(
       'validate and publish an event (or JSON lines from stdin with -) through the EventPublisher; ' +
         'eventId, timestamp, source and version are filled in when absent',
@@ -59,8 +61,18 @@ export function publishCommand(options: PublishCommandOptions = {}): Command {
     .action(async (name: string, json: string, flags: PublishFlags, cmd: Command) => {
       const connection = opsConnectionConfig({ brokers: flags.brokers, registry: flags.registry }, env, true);
       const target = resolvePublishTarget(name);
-      const inputs =
-        json === '-' ? parseStream(await readAll(options.stdin ?? process.stdin)) : [parseOne(json)];
+      const draft = { type: flags.type, key: flags.key, source: flags.source };
+      // Every event is parsed and completed before anything connects: a typo fails at once.
+      const events =
+        json === '-'
+          ? parseStream(await readAll(options.stdin ?? process.stdin)).map((input) => ({
+              line: input.line,
+              event:
+                input.value instanceof Error
+                  ? input.value
+                  : attempt(() => completeEvent(target, input.value, draft)),
+            }))
+          : [{ line: undefined, event: completeEvent(target, parseJson(json), draft) }];
       const topic = flags.topic ?? CATALOG[target.family].topic;
       if (!(await new TopicManager(connection).describe([topic])).has(topic)) {
         // Brokers that auto-create topics would make a typo a new topic; those that do not would
@@ -76,22 +88,23 @@ export function publishCommand(options: PublishCommandOptions = {}): Command {
       });
       let failed = 0;
       try {
-        for (const input of inputs) {
+        for (const { line, event } of events) {
           try {
-            out(`${await publishOne(publisher, target, input.value, flags, topic)}\n`);
+            if (event instanceof Error) throw event;
+            out(`${await publishOne(publisher, event, topic, flags.json)}\n`);
           } catch (e) {
-            // One event given: fail as every command does. Several: report the line and go on,
+            // The argument: fail as every command does. Lines of stdin: report the line and go on,
             // so the output says exactly which lines are missing.
-            if (inputs.length === 1 && input.line === undefined) throw e;
+            if (line === undefined) throw e;
             failed++;
-            err(`line ${input.line}: ${isBusError(e) ? `${e.code}: ` : ''}${errorMessage(e)}\n`);
+            err(`line ${line}: ${isBusError(e) ? `${e.code}: ` : ''}${errorMessage(e)}\n`);
           }
         }
       } finally {
         await publisher.close();
       }
       if (failed > 0) {
-        err(`${failed} of ${inputs.length} event(s) not published\n`);
+        err(`${failed} of ${events.length} event(s) not published\n`);
         process.exitCode = 1;
       }
     });
@@ -99,52 +112,56 @@ export function publishCommand(options: PublishCommandOptions = {}): Command {
 
 async function publishOne(
   publisher: EventPublisher,
-  target: PublishTarget,
-  input: unknown,
-  flags: PublishFlags,
+  event: EventLike,
   topic: string,
+  json: boolean | undefined,
 ): Promise<string> {
-  if (input instanceof Error) throw input;
-  const event = completeEvent(target, input, { type: flags.type, key: flags.key, source: flags.source });
   const at = await publisher.publish(event, { topic });
   const { eventId, eventType } = event.header;
-  return flags.json
+  return json
     ? JSON.stringify({ topic: at.topic, partition: at.partition, offset: at.offset, eventType, eventId })
     : `${at.topic}[${at.partition}]@${at.offset}  ${eventType}  ${eventId}`;
 }
 
+/** The value, or the error it threw (reported in its turn, like a failed publish). */
+function attempt<T>(f: () => T): T | Error {
+  try {
+    return f();
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
 interface Input {
-  /** 1-based line of stdin; absent for the command-line argument. */
-  line?: number;
-  /** The parsed JSON, or the parse error (reported in turn, like an invalid event). */
+  /** 1-based line of stdin (or element of a JSON array). */
+  line: number;
+  /** The parsed JSON. */
   value: unknown;
 }
 
-function parseOne(text: string): Input {
-  return { value: parseJson(text) };
-}
-
-/** Stdin as one JSON document (pretty-printed event or array of events) or as JSON lines. */
+/** Stdin as one JSON document (a pretty-printed event or an array of events) or as JSON lines. */
 function parseStream(text: string): Input[] {
+  let whole: unknown;
   try {
-    const whole = JSON.parse(text) as unknown;
-    return Array.isArray(whole)
-      ? whole.map((value, i) => ({ line: i + 1, value }))
-      : [{ line: 1, value: whole }];
+    whole = JSON.parse(text) as unknown;
   } catch {
     return text
       .split('\n')
       .map((line, i) => ({ line: i + 1, text: line.trim() }))
       .filter((l) => l.text.length > 0)
-      .map((l) => ({ line: l.line, value: parseJson(l.text) }));
+      .map((l) => ({ line: l.line, value: attempt(() => parseJson(l.text)) }));
   }
+  return Array.isArray(whole)
+    ? whole.map((value, i) => ({ line: i + 1, value }))
+    : [{ line: 1, value: whole }];
 }
 
+/** @throws SerdeError `SERDE_ENCODE` for text that is not JSON */
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    return new SerdeError('SERDE_ENCODE', `not valid JSON: ${errorMessage(e)}`, {
+    throw new SerdeError('SERDE_ENCODE', `not valid JSON: ${errorMessage(e)}`, {
       context: { field: '(root)' },
     });
   }

@@ -32,6 +32,7 @@ interface TailFlags {
 export function tailCommand(options: OpsCommandOptions = {}): Command {
   const env = options.env ?? process.env;
   return new Command('tail')
+    .summary('print records as JSON lines, values decoded through the schema registry')
     .description(
       'print records as JSON lines {topic, partition, offset, timestamp, key, headers, value}, values ' +
         'decoded through the schema registry; undecodable ones with {error, rawValue}',
@@ -70,8 +71,13 @@ export function tailCommand(options: OpsCommandOptions = {}): Command {
         if (controller.signal.aborted) process.exit(130);
         controller.abort();
       };
+      // `tmbus tail … | head -3`: the reader went away; stop as tail(1) does instead of crashing.
+      const onStdoutError = (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') controller.abort();
+      };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      process.stdout.on('error', onStdoutError);
       try {
         for await (const batch of tailTopics({
           connection,
@@ -83,11 +89,15 @@ export function tailCommand(options: OpsCommandOptions = {}): Command {
           signal: controller.signal,
           isolationLevel: flags.readUncommitted ? 'read_uncommitted' : 'read_committed',
         })) {
-          for (const record of batch) out(`${JSON.stringify(await recordJson(record, decoder))}\n`);
+          for (const record of batch) {
+            if (controller.signal.aborted) break;
+            out(`${JSON.stringify(await recordJson(record, decoder))}\n`);
+          }
         }
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.stdout.off('error', onStdoutError);
       }
     });
 }

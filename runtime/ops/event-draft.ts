@@ -9,6 +9,7 @@ import { ConfigError, SerdeError } from '../../core/errors.js';
 import {
   CATALOG,
   EVENT_FAMILIES,
+  EVENT_TYPES,
   type EventFamily,
   type EventType,
   eventTypesOf,
@@ -34,8 +35,8 @@ export function resolvePublishTarget(name: string): PublishTarget {
   if (isEventType(name)) return { family: familyOf(name), type: name };
   if ((EVENT_FAMILIES as readonly string[]).includes(name)) return { family: name as EventFamily };
   throw new ConfigError(
-    `'${name}' is neither an event family (${EVENT_FAMILIES.join(', ')}) nor an event type of the ` +
-      'catalog (tmbus schemas list, or schemas/catalog.ts)',
+    `'${name}' is neither an event family (${EVENT_FAMILIES.join(', ')}) nor a catalog event type ` +
+      `(${EVENT_TYPES.join(', ')})`,
     { context: { configKey: 'family-or-type' } },
   );
 }
