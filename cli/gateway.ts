@@ -77,7 +77,7 @@ function jwtFromEnv(opts: GatewayCliOptions, env: NodeJS.ProcessEnv): GatewayCon
   if (!jwksUrl && !secret) {
     if (opts.dev) return devJwtConfig(env);
     throw new ConfigError(
-      `no JWT settings: the gateway verifies tokens only with keys you give. ${JWT_SETTINGS_HINT}`,
+      `no JWT settings: the gateway verifies tokens only with keys you give: ${JWT_SETTINGS_HINT}`,
       {
         context: { configKey: 'TMBUS_JWT_SECRET' },
       },
