@@ -58,6 +58,13 @@ describe('the demo on Kafka', () => {
     const records = await readTopic(connection, d.laneTopics.CRITICAL, 10, { timeoutMs: 60_000 });
     const events = await decode(records);
     for (const e of events) expect(e.header.priority).toBe('CRITICAL');
+    // Headers belong to the output: a risk alert derived from a fill is labelled with its own
+    // type and lane, not the fill's ORDER_FILLED / HIGH.
+    records.forEach((r, i) => {
+      expect(r.headers['tm-priority']).toBe('CRITICAL');
+      expect(r.headers['tm-event-type']).toBe(events[i]?.header.eventType);
+      expect(r.headers['tm-event-id']).toBe(events[i]?.header.eventId);
+    });
     const at = events.findIndex(
       (e) => e.header.eventType === 'RISK_LIMIT_BREACH' || e.header.eventType === 'MARGIN_CALL',
     );
