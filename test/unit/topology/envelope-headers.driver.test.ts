@@ -188,6 +188,17 @@ describe('outputHeaders', () => {
     expect(outputHeaders(null, inherited)).toBe(inherited);
   });
 
+  it('writes the envelope as strings (no Buffer per record) and passes other headers by reference', () => {
+    const fill = fillOf(ACC, 'AAPL', 'BUY', 1, 1);
+    const breach = breachOf(fill);
+    const inherited = publishedHeaders(fill);
+    const out = outputHeaders(breach, inherited);
+    expect(out[HEADERS.eventId]).toBe(breach.header.eventId);
+    expect(out[HEADERS.causationId]).toBe(fill.header.eventId);
+    expect(out[HEADERS.priority]).toBe('CRITICAL');
+    expect(out['x-tenant']).toBe(inherited['x-tenant']);
+  });
+
   it('strips inherited envelope headers from a tombstone and from an unknown event type', () => {
     const fill = fillOf(ACC, 'AAPL', 'BUY', 1, 1);
     const inherited = publishedHeaders(fill);
