@@ -4,8 +4,10 @@
 // (one consumer group over the lane topics); the zero-setup demo injects a source over the
 // embedded broker's `LaneFeed` (`gateway/embedded/`). The gateway code after it is the same.
 
+import type Kafka from 'node-rdkafka';
 import type { Logger } from '../../core/logger.js';
 import type { RecordHeaders } from '../../core/record.js';
+import { fromNativeHeaders } from '../../runtime/kafka/native-headers.js';
 import type { Priority } from '../../schemas/catalog.js';
 import type { GatewayConfig } from '../config.js';
 
@@ -32,7 +34,7 @@ export interface LaneRecord {
  */
 export type LaneHeaders = readonly Readonly<Record<string, Buffer | string>>[];
 
-/** The last value of header `name` (Kafka's "last one wins"), as bytes. */
+/** The last value of a text header `name` (Kafka's "last one wins"), as bytes. */
 export function laneHeader(headers: LaneHeaders, name: string): Buffer | undefined {
   for (let i = headers.length - 1; i >= 0; i--) {
     const value = headers[i]![name];
@@ -41,13 +43,12 @@ export function laneHeader(headers: LaneHeaders, name: string): Buffer | undefin
   return undefined;
 }
 
-/** The headers as one `RecordHeaders` object (last value per name), the same bytes. */
+/**
+ * The headers as one `RecordHeaders` object (last value per name), with the bytes the producer
+ * sent: values that crossed node-rdkafka base64-encoded (`tm-binary-headers`) are decoded back.
+ */
 export function toRecordHeaders(headers: LaneHeaders): RecordHeaders {
-  const out: RecordHeaders = {};
-  for (const h of headers)
-    for (const [name, value] of Object.entries(h))
-      out[name] = typeof value === 'string' ? Buffer.from(value) : value;
-  return out;
+  return fromNativeHeaders(headers as Kafka.MessageHeader[]);
 }
 
 export interface TopicPartition {

@@ -4,7 +4,7 @@
 
 import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
-import { KafkaError } from '../../core/errors.js';
+import { isBusError, KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
 
@@ -43,7 +43,24 @@ export function kafkaError(
 }
 
 export class BusProducer {
-  readonly native: Kafka.Producer;
+const ERR_FENCED = new Set([-144, 90, 47]); // ERR__FENCED, PRODUCER_FENCED, INVALID_PRODUCER_EPOCH
+
+/**
+ * What a failed transactional operation asks for (librdkafka's transactional error model):
+ * `retriable` — call the same operation again; `abortable` — abort the transaction and rewind to
+ * the last commit; `fatal` — the producer is unusable (fenced): create a new one.
+ */
+export function transactionErrorKind(e: unknown): 'retriable' | 'abortable' | 'fatal' {
+  const cause = (isBusError(e) ? e.cause : e) as
+    | { code?: number; isFatal?: boolean; isRetriable?: boolean; isTxnRequiresAbort?: boolean }
+    | undefined;
+  if (cause?.isFatal || (cause?.code !== undefined && ERR_FENCED.has(cause.code))) return 'fatal';
+  if (cause?.isTxnRequiresAbort) return 'abortable';
+  if (cause?.isRetriable) return 'retriable';
+  return 'abortable';
+}
+
+  private client: Kafka.Producer;
   private readonly pending = new Map<number, Pending>();
   private nextOpaque = 1;
   private connected = false;
@@ -53,14 +70,24 @@ export class BusProducer {
     const extra: LibrdkafkaConfig = { ...(options.librdkafka ?? {}) };
     if (options.transactionalId) extra['transactional.id'] = options.transactionalId;
     this.transactional = Boolean(options.transactionalId);
-    this.native = new Kafka.Producer(
+    this.client = this.create(extra);
+  }
+
+  /** The node-rdkafka producer (a new one after `reinitialize`). */
+  get native(): Kafka.Producer {
+    return this.client;
+  }
+
+  private create(extra: LibrdkafkaConfig): Kafka.Producer {
+    const { options } = this;
+    const native = new Kafka.Producer(
       producerConfig(
         options.connection,
         options.clientId ?? `${options.connection.kafka.clientId}-producer`,
         extra,
       ) as Kafka.ProducerGlobalConfig,
     );
-    this.native.on('delivery-report', (err, report) => {
+    native.on('delivery-report', (err, report) => {
       const opaque = report.opaque as number;
       const p = this.pending.get(opaque);
       if (!p) return;
@@ -75,6 +102,26 @@ export class BusProducer {
       else p.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
     });
   }
+    return native;
+  }
+
+  /**
+   * Replaces a fenced or failed transactional producer with a new one of the same transactional id:
+   * every record not yet acknowledged is rejected, the old producer is closed, and the new one's
+   * `initTransactions` fences the old epoch and aborts its open transaction.
+   */
+  async reinitialize(): Promise<void> {
+    const old = this.client;
+    for (const p of this.pending.values())
+      p.reject(new KafkaError('KAFKA_TRANSACTION', 'producer re-initialised: its transaction was aborted'));
+    this.pending.clear();
+    old.setPollInterval(0);
+    await new Promise<void>((resolve) => old.disconnect(5_000, () => resolve()));
+    const extra: LibrdkafkaConfig = { ...(this.options.librdkafka ?? {}) };
+    if (this.options.transactionalId) extra['transactional.id'] = this.options.transactionalId;
+    this.client = this.create(extra);
+    this.connected = false;
+    await this.connect();
 
   async connect(): Promise<void> {
     if (this.connected) return;
@@ -114,6 +161,8 @@ export class BusProducer {
   ): void {
     try {
       this.native.produce(
+    // Rejected meanwhile (the producer was re-initialised): never write it into a new transaction.
+    if (!this.pending.has(opaque)) return;
         record.topic,
         record.partition ?? null,
         record.value,

@@ -11,6 +11,7 @@ import { DEAD_LETTER_HEADERS, HEADERS } from '../../../core/headers.js';
 import type { Delivery, ResumeResult } from '../../../gateway/client/index.js';
 import { GATEWAY_DECODE_STAGE } from '../../../gateway/delivery/laneDeadLetters.js';
 import type { Gateway } from '../../../gateway/gateway.js';
+import { fromNativeHeaders } from '../../../runtime/kafka/native-headers.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
 import { TopicManager } from '../../../runtime/kafka/topics.js';
 import { uniqueName } from '../../support/services.js';
@@ -83,9 +84,8 @@ async function readRaw(topic: string, count: number, timeoutMs = 30_000): Promis
         consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))),
       );
       for (const m of batch) {
-        const headers: Record<string, Buffer> = {};
-        for (const h of m.headers ?? [])
-          for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
+        // As the bus reads headers: values sent base64-encoded (tm-binary-headers) decoded back.
+        const headers = fromNativeHeaders(m.headers);
         out.push({ offset: m.offset, key: (m.key as Buffer) ?? null, value: m.value ?? null, headers });
       }
     }
@@ -174,7 +174,8 @@ describe('an undecodable lane record', () => {
     deadLetters = dead;
   });
 
-  // Kept apart: it needs the producer to send header bytes as they are (runtime/kafka/producer.ts).
+  // Kept apart: it needs the producer's and the gateway's header encoding to agree
+  // (runtime/kafka/native-headers.ts).
   it('keeps a binary header value byte for byte through the lane and the gateway', () => {
     expect(deadLetters).toHaveLength(2);
     for (const r of deadLetters) expect(r.headers['x-binary']).toEqual(BINARY);
