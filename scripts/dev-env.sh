@@ -25,6 +25,17 @@ _tmbus_use_node() {
     cp -R "$1/include/node" "$gyp/include/node"
     echo 99 >"$gyp/installVersion" # node-gyp re-downloads when this is below its own (11 today)
   fi
+  # A user npmrc may point `nodedir` at another Node's headers (e.g. nodedir=/usr for a system Node
+  # 20): node-gyp would build node-rdkafka for that ABI, which this Node cannot load. npm hands
+  # unknown settings on to install scripts, and any way of overriding nodedir makes npm 11 warn, so
+  # npm gets a copy of that npmrc without the line (`userconfig` is a setting npm knows).
+  local rc="${npm_config_userconfig:-${NPM_CONFIG_USERCONFIG:-$HOME/.npmrc}}"
+  if [ -f "$rc" ] && grep -qE '^[[:space:]]*nodedir[[:space:]]*=' "$rc"; then
+    mkdir -p "$TMBUS_CACHE"
+    grep -vE '^[[:space:]]*nodedir[[:space:]]*=' "$rc" >"$TMBUS_CACHE/npmrc"
+    unset NPM_CONFIG_USERCONFIG
+    export npm_config_userconfig="$TMBUS_CACHE/npmrc"
+  fi
 }
 if [ -x "$_tmbus_node_dir/bin/node" ]; then
   _tmbus_use_node "$_tmbus_node_dir"
