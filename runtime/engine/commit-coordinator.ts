@@ -1,12 +1,15 @@
 // Commits what has been processed. At-least-once: every commit interval, the lowest unfinished
 // offset of each partition (OffsetTracker) goes to the group — nothing is committed past a record
-// whose outputs are not acknowledged. Exactly-once: outputs, changelog writes and those offsets go
-// in one Kafka transaction; processing pauses while it commits, since nothing may be written
-// between a transaction's commit and the next begin.
+// whose outputs are not acknowledged. Exactly-once: outputs, changelog writes (punctuations'
+// included) and those offsets go in one Kafka transaction; processing pauses while it commits,
+// since nothing may be written between a transaction's commit and the next begin. A transactional
+// call that librdkafka marks retriable is called again; any other failure goes to `failed`, and the
+// runtime recovers (TransactionRecovery) rather than exits.
 
 import type { Logger } from '../../core/logger.js';
+import { retry } from '../../core/retry.js';
 import type { BusConsumer, TopicPartition, TopicPartitionOffset } from '../kafka/consumer.js';
-import type { BusProducer } from '../kafka/producer.js';
+import { type BusProducer, transactionErrorKind } from '../kafka/producer.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
 import type { OffsetTracker } from './offset-tracker.js';
 
@@ -21,8 +24,8 @@ export interface CommitCoordinatorOptions {
   metrics?: RuntimeMetrics;
   /** Resolves once every record handed to the producer is acknowledged and finished. */
   settled: () => Promise<void>;
-  /** A transaction could not commit: the runtime must stop (a restart restores state). */
-  fail: (e: unknown) => void;
+  /** A transaction could not commit (or begin): the runtime aborts it and rewinds. */
+  failed: (e: unknown) => void;
   /** Called when a commit finished and processing may go on. */
   resumed: () => void;
 }
@@ -30,6 +33,8 @@ export interface CommitCoordinatorOptions {
 export class CommitCoordinator {
   private inProgress?: Promise<void>;
   private dirty = false;
+  /** Bumped by `reset`: a commit that began before it must not touch the new transaction. */
+  private generation = 0;
   commits = 0;
   aborts = 0;
 
@@ -43,6 +48,12 @@ export class CommitCoordinator {
   /** Something was written in the current transaction. */
   markDirty(): void {
     this.dirty = true;
+  }
+
+  /** The current transaction was abandoned: nothing in it is pending any more. */
+  reset(): void {
+    this.dirty = false;
+    this.generation++;
   }
 
   /** Starts the transaction the first outputs go into (exactly-once). */
@@ -90,24 +101,32 @@ export class CommitCoordinator {
 
   private async commitTransaction(): Promise<void> {
     // Every output in this transaction must belong to a record whose offset it commits.
+    const generation = this.generation;
     await this.o.settled();
+    if (generation !== this.generation) return;
     const offsets = this.committableOffsets();
     if (!this.dirty && offsets.length === 0) return;
     const { producer, tracker, metrics } = this.o;
+    const again = {
+      retries: 3,
+      initialDelayMs: 200,
+      isRetriable: (e: unknown) => transactionErrorKind(e) === 'retriable',
+    };
     try {
-      if (offsets.length > 0) await producer.sendOffsetsToTransaction(offsets, this.o.consumer.native);
-      await producer.commitTransaction();
+      if (offsets.length > 0)
+        await retry(() => producer.sendOffsetsToTransaction(offsets, this.o.consumer.native), again);
+      if (generation !== this.generation) return;
+      await retry(() => producer.commitTransaction(), again);
       this.commits++;
       metrics?.transactions.inc({ result: 'commit' });
       for (const off of offsets) tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
       this.dirty = false;
       await producer.beginTransaction();
     } catch (e) {
+      if (generation !== this.generation) return; // abandoned meanwhile: recovery owns it
+      // Stores now hold writes whose changelog records will be aborted: the runtime rewinds them.
       this.aborts++;
-      metrics?.transactions.inc({ result: 'abort' });
-      await producer.abortTransaction().catch(() => undefined);
-      // Stores now hold writes whose changelog records were aborted: stop; a restart restores them.
-      this.o.fail(e);
+      this.o.failed(e);
     }
   }
 

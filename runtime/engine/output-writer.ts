@@ -18,7 +18,7 @@ export interface OutputWriterOptions {
   metrics?: RuntimeMetrics;
   /** Something was written (exactly-once: the transaction has content). */
   written: () => void;
-  /** A write failed for good (production handler said FAIL). */
+  /** A write failed for good (production handler said FAIL); exactly-once recovers from it. */
   fail: (e: unknown) => void;
 }
 
@@ -27,6 +27,12 @@ export class OutputWriter {
   /** Completion of every record and stray send not yet settled; commits wait for these. */
   private readonly unsettled = new Set<Promise<unknown>>();
   produced = 0;
+  /**
+   * Bumped by `reset` when a transaction is abandoned: what was written before belongs to the
+   * aborted transaction, and its outcome must no longer finish records or fail the runtime.
+   */
+  epoch = 0;
+  private resetWaiters: (() => void)[] = [];
 
   constructor(private readonly o: OutputWriterOptions) {}
 
@@ -65,8 +71,18 @@ export class OutputWriter {
   /** A write outside `collect` (punctuation, changelog) or inside it (attributed to the record). */
   write(record: Outgoing): void {
     const p = this.send(record);
+    const epoch = this.epoch;
     if (this.current) this.current.push(p);
-    else this.settle(p.catch((e) => this.o.fail(e)));
+    else this.settle(p.catch((e) => epoch === this.epoch && this.o.fail(e)));
+  }
+
+  /** Disowns every write so far (exactly-once: its transaction is being aborted). */
+  reset(): void {
+    this.epoch++;
+    this.unsettled.clear();
+    const waiters = this.resetWaiters;
+    this.resetWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Remembers `p` until it settles. */
@@ -77,6 +93,10 @@ export class OutputWriter {
 
   /** Resolves once everything handed over so far has settled (and whatever settling started). */
   async settled(): Promise<void> {
-    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
+    while (this.unsettled.size > 0) {
+      // A reset disowns what is pending (a dead broker may hold it for minutes): stop waiting then.
+      const reset = new Promise<void>((resolve) => this.resetWaiters.push(resolve));
+      await Promise.race([Promise.allSettled([...this.unsettled]), reset]);
+    }
   }
 }

@@ -14,7 +14,7 @@ import { type BusError, isBusError, ProcessingError } from '../../core/errors.js
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
 import type { Priority } from '../../schemas/catalog.js';
-import type { RawOutgoingRecord, RawRecord, Task } from '../../topology/plan.js';
+import type { ProcessResult, RawRecord, Task } from '../../topology/plan.js';
 import type { PriorityLaneScheduler, ScheduledItem } from '../lanes/priority-lane-scheduler.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
 import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
@@ -56,6 +56,8 @@ export interface RecordProcessorOptions {
   /** A record whose partition has no running task (revoked, or its task is restoring / failed). */
   orphan: (item: Item, message: Message) => void;
   fail: (e: unknown) => void;
+  /** A write of a record failed for good (exactly-once recovers, at-least-once fails). */
+  writeFailed: (e: unknown) => void;
   /** Processing may go on (a held record finished). */
   kick: () => void;
 }
@@ -160,7 +162,13 @@ export class RecordProcessor {
   ): BusError | undefined {
     const sends: Promise<unknown>[] = [];
     const { outputs: writer, tracer } = this.o;
-    let outputs: readonly RawOutgoingRecord[] = [];
+    const epoch = writer.epoch;
+    // After a transaction was abandoned, this record's outcome no longer counts (it is read again).
+    const failed = (e: unknown) => {
+      if (epoch === writer.epoch) this.o.writeFailed(e);
+      else this.o.scheduler.release(item);
+    };
+    let outputs: ProcessResult['outputs'] = [];
     let error: BusError | undefined;
     let span: Span | undefined;
     let traced: ReturnType<typeof startProcessSpan> | undefined;
@@ -187,7 +195,8 @@ export class RecordProcessor {
         span?.recordException(error);
         span?.end();
         // Changelog writes the attempt made are in flight: a commit must still wait for them.
-        if (sends.length > 0) writer.settle(Promise.all(sends).catch((e) => this.o.fail(e)));
+        if (sends.length > 0)
+          writer.settle(Promise.all(sends).catch((e) => epoch === writer.epoch && this.o.writeFailed(e)));
         if (decision === Decision.RETRY) return error;
         this.o.fail(error);
         return undefined;
@@ -219,6 +228,10 @@ export class RecordProcessor {
     }
     const finish = () => {
       span?.end();
+      if (epoch !== writer.epoch) {
+        this.o.scheduler.release(item);
+        return;
+      }
       const pk = `${record.topic}:${record.partition}`;
       for (const m of item.values) this.o.tracker.finish(pk, m.offset);
       this.o.scheduler.release(item);
@@ -230,7 +243,7 @@ export class RecordProcessor {
       if (this.o.scheduler.pending > 0) this.o.kick();
     };
     if (sends.length === 0) finish();
-    else writer.settle(Promise.all(sends).then(finish, (e) => this.o.fail(e)));
+    else writer.settle(Promise.all(sends).then(finish, failed));
     return undefined;
   }
 

@@ -2,8 +2,9 @@
 // records wait in per-partition queues and a PriorityLaneScheduler picks what runs next, so
 // CRITICAL work overtakes a BACKGROUND backlog without reordering any partition. Backpressure pauses
 // partitions whose queue is full. At-least-once commits an offset only once every output of the
-// records before it is acknowledged; exactly-once wraps outputs, changelog writes and offsets in
-// one Kafka transaction per commit interval.
+// records before it is acknowledged; exactly-once wraps outputs, changelog writes (punctuations'
+// included) and offsets in one Kafka transaction per commit interval, and a failed transaction is
+// recovered in-process (TransactionRecovery) rather than by exiting.
 
 import { performance } from 'node:perf_hooks';
 import type { Tracer } from '@opentelemetry/api';
@@ -13,28 +14,23 @@ import type { ConnectionConfig } from '../../core/config.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
-import type { Priority } from '../../schemas/catalog.js';
-import type { TopologyPlan } from '../../topology/plan.js';
 import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
-import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
 import { BusProducer } from '../kafka/producer.js';
-import { TopicManager, type TopicSpec } from '../kafka/topics.js';
-import {
-  PriorityLaneScheduler,
-  type PriorityLaneSchedulerOptions,
-  type ScheduledItem,
-} from '../lanes/priority-lane-scheduler.js';
-import type { PartitionLag, RuntimeMetrics } from '../observability/runtime-metrics.js';
+import { TopicManager } from '../kafka/topics.js';
+import { PriorityLaneScheduler } from '../lanes/priority-lane-scheduler.js';
+import type { PartitionLag } from '../observability/runtime-metrics.js';
 import { ChangelogRestorer } from './changelog-restorer.js';
 import { CommitCoordinator, type ProcessingGuarantee } from './commit-coordinator.js';
-import { defaultErrorHandlers, type ErrorHandlers } from './error-handlers.js';
-import { consumerLag, headerPriority } from './kafka-message.js';
+import { defaultErrorHandlers } from './error-handlers.js';
+import { consumerLag } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { OutputWriter } from './output-writer.js';
+import { PartitionIntake } from './partition-intake.js';
 import { RecordProcessor, type RecordStats } from './record-processor.js';
 import type { StreamsRuntimeOptions } from './streams-runtime-options.js';
 import { TaskManager, type TaskStatus } from './task-manager.js';
 import { ensureTopologyTopics } from './topology-topics.js';
+import { TransactionRecovery } from './transaction-recovery.js';
 
 export type { ProcessingGuarantee, StreamsRuntimeOptions };
 
@@ -53,15 +49,9 @@ export class StreamsRuntime {
   private readonly tracker = new OffsetTracker();
   private readonly commits: CommitCoordinator;
   private readonly records: RecordProcessor;
+  private readonly intake: PartitionIntake;
+  private readonly recovery: TransactionRecovery;
   private readonly deadLetterTopic: string;
-  private readonly tableTopics: Set<string>;
-  private readonly conflateTopics: Set<string>;
-  private readonly maxQueued: number;
-  private readonly maxQueuedTotal: number;
-  private capacityWaiters: (() => void)[] = [];
-  private readonly paused = new Set<string>();
-  /** Partitions whose task is not running, paused; the offset to read them again from, if known. */
-  private readonly held = new Map<string, number | undefined>();
   private draining = false;
   private commitTimer?: NodeJS.Timeout;
   private readonly outputs: OutputWriter;
@@ -87,10 +77,6 @@ export class StreamsRuntime {
     this.log = options.logger ?? silentLogger();
     const handlers = { ...defaultErrorHandlers, ...options.errorHandlers };
     this.deadLetterTopic = options.deadLetterTopic ?? `${plan.applicationId}-dlq`;
-    this.tableTopics = new Set(plan.tableTopics);
-    this.conflateTopics = new Set(options.lanes?.conflateTopics ?? []);
-    this.maxQueued = options.maxQueuedPerPartition ?? 20_000;
-    this.maxQueuedTotal = options.maxQueued ?? 50_000;
     this.scheduler = new PriorityLaneScheduler(options.lanes);
     const instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 8);
     const clientId = `${connection.kafka.clientId}-${plan.applicationId}-${instanceId}`;
@@ -111,7 +97,7 @@ export class StreamsRuntime {
       log: this.log,
       metrics: options.metrics,
       written: () => this.commits.markDirty(),
-      fail: (e) => this.fail(e),
+      fail: (e) => this.writeFailed(e),
     });
     this.restorer = new ChangelogRestorer(connection, plan.applicationId);
     this.tasks = new TaskManager({
@@ -128,7 +114,7 @@ export class StreamsRuntime {
       onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
       punctuation:
         this.guarantee === 'exactly_once' ? (fire) => this.punctuateInTransaction(fire) : undefined,
-      onRunning: (partitions) => this.onTaskRunning(partitions),
+      onRunning: (partitions) => this.intake.running(partitions),
       onRestoreFailed: (e) => this.fail(e),
     });
     const topics = [...new Set(plan.subtopologies.flatMap((s) => s.sourceTopics))];
@@ -151,7 +137,7 @@ export class StreamsRuntime {
         this.restoring++;
         try {
           const held = await this.tasks.assign(partitions);
-          for (const tp of held) this.held.set(`${tp.topic}:${tp.partition}`, undefined);
+          this.intake.hold(held);
           return held;
         } finally {
           this.restoring--;
@@ -161,7 +147,8 @@ export class StreamsRuntime {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
         return this.onRevoke(partitions);
       },
-      onBatch: (messages) => this.onBatch(messages),
+      // While recovering, fetched records are dropped: they are read again from the last commit.
+      onBatch: (messages) => (this.fatal || this.recovery.active ? undefined : this.intake.accept(messages)),
       onError: (e) => this.log.warn({ err: e }, 'consumer error'),
     });
     this.commits = new CommitCoordinator({
@@ -172,8 +159,21 @@ export class StreamsRuntime {
       log: this.log,
       metrics: options.metrics,
       settled: () => this.settled(),
-      fail: (e) => this.fail(e),
+      failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),
+    });
+    this.intake = new PartitionIntake({
+      applicationId: this.applicationId,
+      consumer: this.consumer,
+      scheduler: this.scheduler,
+      tracker: this.tracker,
+      clock: this.clock,
+      tableTopics: new Set(plan.tableTopics),
+      conflateTopics: new Set(options.lanes?.conflateTopics ?? []),
+      maxQueuedPerPartition: options.maxQueuedPerPartition ?? 20_000,
+      maxQueued: options.maxQueued ?? 50_000,
+      metrics: options.metrics,
+      kick: () => this.kick(),
     });
     this.records = new RecordProcessor({
       applicationId: this.applicationId,
@@ -191,9 +191,28 @@ export class StreamsRuntime {
       tracer: options.tracer,
       metrics: options.metrics,
       onRecordDone: options.onRecordDone,
-      orphan: (item, m) => this.orphan(item, m),
+      orphan: (item, m) => {
+        this.scheduler.release(item);
+        // Revoked meanwhile: the next owner reads it again.
+        if (this.tasks.owns(m.topic, m.partition)) this.intake.orphan(item, m);
+      },
       fail: (e) => this.fail(e),
+      writeFailed: (e) => this.writeFailed(e),
       kick: () => this.kick(),
+    });
+    this.recovery = new TransactionRecovery({
+      producer: this.producer,
+      consumer: this.consumer,
+      tasks: this.tasks,
+      intake: this.intake,
+      outputs: this.outputs,
+      commits: this.commits,
+      records: this.records,
+      log: this.log,
+      metrics: options.metrics,
+      retry: options.retry,
+      resumed: () => this.kick(),
+      fail: (e) => this.fail(e),
     });
   }
 
@@ -217,7 +236,9 @@ export class StreamsRuntime {
       application: this.applicationId,
       counts: this.stageCounts,
     }));
-    this.commitTimer = setInterval(() => void this.commits.commit(), this.options.commitIntervalMs ?? 100);
+    this.commitTimer = setInterval(() => {
+      if (!this.recovery.active) void this.commits.commit();
+    }, this.options.commitIntervalMs ?? 100);
     this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
   }
 
@@ -253,6 +274,7 @@ export class StreamsRuntime {
       !this.fatal &&
       !this.stopping &&
       this.restoring === 0 &&
+      !this.recovery.active &&
       this.tasks.allRunning &&
       this.consumer.assignment().length > 0
     );
@@ -262,54 +284,17 @@ export class StreamsRuntime {
     return this.consumer.rebalances;
   }
 
-  // ------------------------------------------------------------------------------- intake
-  private onBatch(messages: Message[]): Promise<void> | undefined {
-    if (this.fatal) return;
-    const now = this.clock.now();
-    const toPause: TopicPartition[] = [];
-    for (const m of messages) {
-      const pk = `${m.topic}:${m.partition}`;
-      this.tracker.begin(pk, m.offset);
-      const conflationKey =
-        this.conflateTopics.has(m.topic) && m.key ? (m.key as Buffer).toString('latin1') : undefined;
-      this.scheduler.enqueue(pk, m, this.priorityOf(m), now, conflationKey);
-      if (!this.paused.has(pk) && this.scheduler.depth(pk) >= this.maxQueued) {
-        this.paused.add(pk);
-        toPause.push({ topic: m.topic, partition: m.partition });
-      }
-    }
-    this.consumer.pause(toPause);
-    const metrics = this.options.metrics;
-    if (metrics) {
-      const perTopic = new Map<string, number>();
-      for (const m of messages) perTopic.set(m.topic, (perTopic.get(m.topic) ?? 0) + 1);
-      for (const [topic, n] of perTopic) metrics.recordsIn.inc({ topic }, n);
-      metrics.queued.set({ group: this.applicationId }, this.scheduler.pending);
-    }
-    this.kick();
-    // Backpressure: the consume loop awaits this before fetching more.
-    if (this.scheduler.pending < this.maxQueuedTotal) return;
-    return new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+  /** Exactly-once recoveries from a failed transaction (each without exiting). */
+  get recoveries(): number {
+    return this.recovery.recoveries;
   }
 
-  private releaseCapacity(): void {
-    if (
-      this.capacityWaiters.length === 0 ||
-      (this.scheduler.pending > this.maxQueuedTotal / 2 && !this.fatal)
-    )
-      return;
-    const waiters = this.capacityWaiters;
-    this.capacityWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  private priorityOf(m: Message): Priority {
-    // Tables first: a join should see the latest table value before the stream record.
-    return this.tableTopics.has(m.topic) ? 'CRITICAL' : headerPriority(m);
+  private get halted(): boolean {
+    return Boolean(this.records.blocked || this.commits.committing || this.fatal || this.recovery.active);
   }
 
   private kick(): void {
-    if (this.draining || this.records.blocked || this.commits.committing || this.fatal) return;
+    if (this.draining || this.halted) return;
     this.draining = true;
     setImmediate(() => this.drainSlice());
   }
@@ -317,7 +302,7 @@ export class StreamsRuntime {
   /** Processes records for at most ~5 ms, then yields so I/O (delivery reports, fetches) runs. */
   private drainSlice(): void {
     this.draining = false;
-    if (this.records.blocked || this.commits.committing || this.fatal) return;
+    if (this.halted) return;
     const started = performance.now();
     let n = 0;
     for (
@@ -326,58 +311,25 @@ export class StreamsRuntime {
       item = this.scheduler.next(this.clock.now())
     ) {
       this.records.process(item);
-      if (this.records.blocked || this.fatal) return;
+      if (this.records.blocked || this.fatal || this.recovery.active) return;
       if (++n % 32 === 0 && performance.now() - started > 5) break;
     }
-    this.resumeDrained();
-    this.releaseCapacity();
+    this.intake.resumeDrained();
+    this.intake.releaseCapacity(Boolean(this.fatal));
     if (this.scheduler.pending > 0) this.kick();
   }
 
-  private resumeDrained(): void {
-    if (this.paused.size === 0) return;
-    const resume: TopicPartition[] = [];
-    for (const pk of this.paused) {
-      if (this.scheduler.depth(pk) < this.maxQueued / 2 && !this.held.has(pk)) {
-        this.paused.delete(pk);
-        const i = pk.lastIndexOf(':');
-        resume.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
-      }
-    }
-    this.consumer.resume(resume);
-  }
-
-  // ----------------------------------------------------------------------- task lifecycle
-  /**
-   * A record of a partition without a running task. Revoked: the next owner reads it. Owned but
-   * restoring or failed: nothing of it may finish before its task runs, so its queue is dropped, the
-   * partition stays paused, and it is read again from the earliest dropped record once the task runs.
-   */
-  private orphan(item: ScheduledItem<Message>, m: Message): void {
-    this.scheduler.release(item);
-    if (!this.tasks.owns(m.topic, m.partition)) return;
-    const pk = `${m.topic}:${m.partition}`;
-    const offsets = [...item.values, ...this.scheduler.drop(pk).flatMap((i) => i.values)].map(
-      (v) => v.offset,
-    );
-    this.tracker.abandon(pk, offsets);
-    const earliest = this.held.get(pk);
-    const from = Math.min(earliest ?? Number.POSITIVE_INFINITY, ...offsets);
-    this.held.set(pk, from);
-    this.consumer.pause([{ topic: m.topic, partition: m.partition }]);
-    if (from !== earliest) this.consumer.seek({ topic: m.topic, partition: m.partition, offset: from });
-  }
-
-  /** A task restored after a failure: read its partitions (again). */
-  private onTaskRunning(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.held.delete(`${tp.topic}:${tp.partition}`);
-    this.consumer.resume(partitions.filter((tp) => !this.paused.has(`${tp.topic}:${tp.partition}`)));
-    this.kick();
+  // ---------------------------------------------------------------------------- failures
+  /** A write failed for good: exactly-once aborts and rewinds; at-least-once stops. */
+  private writeFailed(e: unknown): void {
+    if (this.guarantee === 'exactly_once' && !this.fatal && !this.stopping) this.recovery.recover(e);
+    else this.fail(e);
   }
 
   /** Exactly-once: a punctuation writes (changelog, outputs) only while a transaction is open. */
   private punctuateInTransaction(fire: () => void): void {
-    if (this.fatal || this.stopping) return;
+    // A recovery closes every task: its timers are re-armed from the restored stores.
+    if (this.fatal || this.stopping || this.recovery.active) return;
     const committing = this.commits.committing;
     if (committing) void committing.then(() => this.punctuateInTransaction(fire));
     else fire();
@@ -405,14 +357,8 @@ export class StreamsRuntime {
 
   private async onRevoke(partitions: TopicPartition[]): Promise<void> {
     this.records.abandon(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
-    for (const tp of partitions) {
-      const pk = `${tp.topic}:${tp.partition}`;
-      this.scheduler.drop(pk); // abandoned: never processed, so the next owner reads them
-      this.paused.delete(pk);
-      this.held.delete(pk);
-    }
-    this.releaseCapacity();
-    if (this.fatal) await this.settled();
+    this.intake.forget(partitions, false); // never processed, so the next owner reads them
+    if (this.fatal || this.recovery.active) await this.settled();
     else await this.commits.commitRevoked(partitions);
     for (const tp of partitions) this.tracker.forget(`${tp.topic}:${tp.partition}`);
     this.tasks.revoke(partitions);
@@ -438,7 +384,7 @@ export class StreamsRuntime {
     const bound = this.options.shutdownTimeoutMs ?? 30_000;
     const graceful = (async () => {
       // A consume loop waiting for queue capacity must be let go, or it could not stop.
-      for (const release of this.capacityWaiters.splice(0)) release();
+      this.intake.releaseCapacity(true);
       await this.consumer.close();
       if (!this.fatal) await this.commits.commitFinal();
       this.tasks.closeAll();

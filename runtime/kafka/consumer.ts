@@ -196,6 +196,31 @@ export class BusConsumer {
     if (partitions.length > 0) this.native.resume(partitions);
   }
 
+  /**
+   * Runs `fn` between rebalances: assign/revoke callbacks wait for it, and so does the consume loop
+   * (a batch already being fetched is still delivered).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.rebalancing.then(fn);
+    this.rebalancing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The group's committed offset of each partition (`offset` absent or negative when none). */
+  committed(partitions: TopicPartition[], timeoutMs = 10_000): Promise<TopicPartitionOffset[]> {
+    if (partitions.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) =>
+      this.native.committed(partitions, timeoutMs, (err, offsets) =>
+        err
+          ? reject(kafkaError('KAFKA_CONSUME', 'reading committed offsets', err))
+          : resolve(offsets as TopicPartitionOffset[]),
+      ),
+    );
+  }
+
   /** Moves the fetch position of a (paused) partition back to `offset`: its records are read again. */
   seek(tp: TopicPartitionOffset): void {
     this.native.seek(tp, 0, (err) => {

@@ -1,0 +1,142 @@
+// Where fetched records enter the runtime and how each partition's flow is controlled: records are
+// queued per partition on their lane (tables first), a partition whose queue is full is paused, the
+// consume loop waits while all queues together are full, and a partition whose task is not running
+// (restoring, failed) stays paused and is read again from its first unprocessed record once its
+// task runs — never a record of it is finished without its task.
+
+import type Kafka from 'node-rdkafka';
+import type { Clock } from '../../core/clock.js';
+import type { Priority } from '../../schemas/catalog.js';
+import type { BusConsumer, TopicPartition } from '../kafka/consumer.js';
+import type { PriorityLaneScheduler, ScheduledItem } from '../lanes/priority-lane-scheduler.js';
+import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import { headerPriority } from './kafka-message.js';
+import type { OffsetTracker } from './offset-tracker.js';
+
+type Message = Kafka.Message;
+
+export interface PartitionIntakeOptions {
+  applicationId: string;
+  consumer: BusConsumer;
+  scheduler: PriorityLaneScheduler<Message>;
+  tracker: OffsetTracker;
+  clock: Clock;
+  tableTopics: ReadonlySet<string>;
+  conflateTopics: ReadonlySet<string>;
+  maxQueuedPerPartition: number;
+  maxQueued: number;
+  metrics?: RuntimeMetrics;
+  /** Records are waiting: processing may go on. */
+  kick: () => void;
+}
+
+const keyOf = (tp: TopicPartition) => `${tp.topic}:${tp.partition}`;
+
+export class PartitionIntake {
+  private readonly paused = new Set<string>();
+  /** Partitions whose task is not running, paused; the offset to read them again from, if known. */
+  private readonly held = new Map<string, number | undefined>();
+  private capacityWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: PartitionIntakeOptions) {}
+
+  /** Queues a fetched batch; the consume loop awaits the result before fetching more. */
+  accept(messages: Message[]): Promise<void> | undefined {
+    const { scheduler, tracker, conflateTopics, maxQueuedPerPartition } = this.o;
+    const now = this.o.clock.now();
+    const toPause: TopicPartition[] = [];
+    for (const m of messages) {
+      const pk = `${m.topic}:${m.partition}`;
+      tracker.begin(pk, m.offset);
+      const conflationKey =
+        conflateTopics.has(m.topic) && m.key ? (m.key as Buffer).toString('latin1') : undefined;
+      scheduler.enqueue(pk, m, this.priorityOf(m), now, conflationKey);
+      if (!this.paused.has(pk) && scheduler.depth(pk) >= maxQueuedPerPartition) {
+        this.paused.add(pk);
+        toPause.push({ topic: m.topic, partition: m.partition });
+      }
+    }
+    this.o.consumer.pause(toPause);
+    const metrics = this.o.metrics;
+    if (metrics) {
+      const perTopic = new Map<string, number>();
+      for (const m of messages) perTopic.set(m.topic, (perTopic.get(m.topic) ?? 0) + 1);
+      for (const [topic, n] of perTopic) metrics.recordsIn.inc({ topic }, n);
+      metrics.queued.set({ group: this.o.applicationId }, scheduler.pending);
+    }
+    this.o.kick();
+    // Backpressure: the consume loop awaits this before fetching more.
+    if (scheduler.pending < this.o.maxQueued) return;
+    return new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /** Lets the consume loop fetch again once half the capacity is free (or at once when `force`). */
+  releaseCapacity(force = false): void {
+    if (this.capacityWaiters.length === 0 || (this.o.scheduler.pending > this.o.maxQueued / 2 && !force))
+      return;
+    const waiters = this.capacityWaiters;
+    this.capacityWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resumes partitions paused for a full queue once it is half drained (not those held). */
+  resumeDrained(): void {
+    if (this.paused.size === 0) return;
+    const resume: TopicPartition[] = [];
+    for (const pk of this.paused) {
+      if (this.o.scheduler.depth(pk) < this.o.maxQueuedPerPartition / 2 && !this.held.has(pk)) {
+        this.paused.delete(pk);
+        const i = pk.lastIndexOf(':');
+        resume.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
+      }
+    }
+    this.o.consumer.resume(resume);
+  }
+
+  /** These partitions' tasks are not running: they stay paused (the consumer did not resume them). */
+  hold(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.held.set(keyOf(tp), undefined);
+  }
+
+  /**
+   * A record of a partition whose task is not running. Its queue is dropped, its records no longer
+   * hold commits back, and it is read again from the earliest of them once the task runs.
+   */
+  orphan(item: ScheduledItem<Message>, m: Message): void {
+    const pk = `${m.topic}:${m.partition}`;
+    const dropped = this.o.scheduler.drop(pk).flatMap((i) => i.values);
+    const offsets = [...item.values, ...dropped].map((v) => v.offset);
+    this.o.tracker.abandon(pk, offsets);
+    const earliest = this.held.get(pk);
+    const from = Math.min(earliest ?? Number.POSITIVE_INFINITY, ...offsets);
+    this.held.set(pk, from);
+    const tp = { topic: m.topic, partition: m.partition };
+    this.o.consumer.pause([tp]);
+    if (from !== earliest) this.o.consumer.seek({ ...tp, offset: from });
+    this.releaseCapacity();
+  }
+
+  /** Their tasks run now: read them (again). */
+  running(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.held.delete(keyOf(tp));
+    this.o.consumer.resume(partitions.filter((tp) => !this.paused.has(keyOf(tp))));
+    this.o.kick();
+  }
+
+  /** Forgets partitions (revoked, or rewound to their last commit): queued records are dropped unprocessed. */
+  forget(partitions: readonly TopicPartition[], tracked = true): void {
+    for (const tp of partitions) {
+      const pk = keyOf(tp);
+      this.o.scheduler.drop(pk);
+      this.paused.delete(pk);
+      this.held.delete(pk);
+      if (tracked) this.o.tracker.forget(pk);
+    }
+    this.releaseCapacity();
+  }
+
+  private priorityOf(m: Message): Priority {
+    // Tables first: a join should see the latest table value before the stream record.
+    return this.o.tableTopics.has(m.topic) ? 'CRITICAL' : headerPriority(m);
+  }
+}
