@@ -3,6 +3,12 @@
 // driver is the `./testing` export; the browser/Node client SDK is `./gateway/client`.
 export * from './core/index.js';
 export {
+  type LmdbStoreOptions,
+  LmdbStoreProvider,
+  lmdbStoreProvider,
+  lmdbTaskDirectory,
+} from './processors/stores/lmdbStoreProvider.js';
+export {
   EventPublisher,
   type EventPublisherOptions,
   type PublishOptions,

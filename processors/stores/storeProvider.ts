@@ -85,7 +85,7 @@ function create(d: StoreDefinition): StateStore {
     case 'keyValue':
       return new InMemoryKeyValueStore(d.name, keySerde, valueSerde);
     case 'window':
-      return new InMemoryWindowStore(d.name, keySerde, valueSerde, d.windowSizeMs ?? 1);
+      return new InMemoryWindowStore(d.name, keySerde, valueSerde, d.windowSizeMs ?? 1, d.retainDuplicates);
     case 'session':
       return new InMemorySessionStore(d.name, keySerde, valueSerde);
   }

@@ -1,5 +1,5 @@
 // The state-store contract shared by processors, the compiled tasks, the test driver and the
-// Kafka runtime. Stores live in memory, one set per task; every write is reported to change
+// Kafka runtime. Stores live in memory or in LMDB (`lmdbStoreProvider`), one set per task; every write is reported to change
 // listeners as bytes (so the runtime can append it to the store's compacted changelog topic) and
 // `restore` replays such bytes back without notifying anyone.
 
@@ -49,16 +49,25 @@ export interface KeyValueStore<K, V> extends StateStore {
   range(from: K, to: K): KeyValue<K, V>[];
 }
 
-/** A store of values per (key, window start); windows have a fixed size. */
+/**
+ * A store of values per (key, window start); windows have a fixed size. A store that retains
+ * duplicates (`StoreDefinition.retainDuplicates`, as stream–stream joins use) keeps every value put
+ * under the same (key, start), in put order, each as its own entry and changelog record.
+ */
 export interface WindowStore<K, V> extends StateStore {
   readonly windowSizeMs: number;
+  /** Sets the value of (key, start); with duplicates retained, adds one more value instead. */
   put(key: K, windowStart: number, value: V): void;
+  /** The value of (key, start); with duplicates retained, the first one put. */
   fetch(key: K, windowStart: number): V | undefined;
+  /** Removes (key, start) — every duplicate of it. */
   delete(key: K, windowStart: number): void;
-  /** Windows of `key` whose start lies in `[fromStart, toStart]`, ordered by start. */
+  /** Windows of `key` whose start lies in `[fromStart, toStart]`, ordered by start (then put order). */
   fetchRange(key: K, fromStart: number, toStart: number): KeyValue<Windowed<K>, V>[];
   /** Every window, ordered by key bytes then start. */
   all(): KeyValue<Windowed<K>, V>[];
+  /** Removes every window starting before `horizon` (retention); returns how many entries went. */
+  deleteBefore(horizon: number): number;
 }
 
 /** A store of session windows per key; sessions have variable bounds. */
@@ -85,6 +94,12 @@ export interface StoreDefinition {
   readonly valueSerde: Serde<unknown>;
   /** Window stores only: the fixed window size, ms. */
   readonly windowSizeMs?: number;
+  /**
+   * Window stores only: keep every value put under the same (key, start) instead of replacing it.
+   * Changelog keys then end with a 4-byte sequence number after the start (Kafka's layout).
+   * @default false
+   */
+  readonly retainDuplicates?: boolean;
 }
 
 /** Hands a task its stores by name. One provider per task; the same instance for the task's life. */

@@ -1,14 +1,21 @@
 // The in-memory window store: values per (key, window start) for fixed-size windows. Its changelog
-// key is the serialized key followed by the 8-byte big-endian window start, like Kafka's.
+// key is the serialized key followed by the 8-byte big-endian window start, like Kafka's, plus a
+// 4-byte sequence number when the store retains duplicates (one entry per joined record).
 
 import type { Serde } from '../../core/record.js';
 import { byteKey, ChangeNotifier } from './keyValueStore.js';
 import type { ChangeListener, KeyValue, Windowed, WindowStore } from './types.js';
 
+interface Slot<V> {
+  readonly seq: number;
+  readonly value: V;
+}
+
 interface KeyWindows<K, V> {
   readonly key: K;
   readonly keyBytes: Buffer;
-  readonly windows: Map<number, V>;
+  /** Values per window start; one slot unless duplicates are retained. */
+  readonly windows: Map<number, Slot<V>[]>;
 }
 
 /** Serialized key + 8-byte big-endian timestamps: the layout of window and session changelog keys. */
@@ -29,6 +36,33 @@ export function splitCompositeKey(bytes: Buffer, count: number): { keyBytes: Buf
   return { keyBytes: bytes.subarray(0, keyLength), times };
 }
 
+/** The changelog key of a window entry: key, start, and the sequence number of a duplicate. */
+export function windowChangelogKey(keyBytes: Buffer, start: number, seq?: number): Buffer {
+  if (seq === undefined) return compositeKey(keyBytes, start);
+  const out = Buffer.alloc(keyBytes.length + 12);
+  keyBytes.copy(out, 0);
+  out.writeBigInt64BE(BigInt(start), keyBytes.length);
+  out.writeUInt32BE(seq, keyBytes.length + 8);
+  return out;
+}
+
+/** Reads a window changelog key back (`retainDuplicates` says whether it ends with a seq). */
+export function splitWindowChangelogKey(
+  bytes: Buffer,
+  retainDuplicates: boolean,
+): { keyBytes: Buffer; start: number; seq: number | undefined } {
+  if (!retainDuplicates) {
+    const { keyBytes, times } = splitCompositeKey(bytes, 1);
+    return { keyBytes, start: times[0] as number, seq: undefined };
+  }
+  const keyLength = bytes.length - 12;
+  return {
+    keyBytes: bytes.subarray(0, keyLength),
+    start: Number(bytes.readBigInt64BE(keyLength)),
+    seq: bytes.readUInt32BE(keyLength + 8),
+  };
+}
+
 /**
  * A window store held in memory.
  *
@@ -47,6 +81,7 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
     private readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
     readonly windowSizeMs: number,
+    private readonly retainDuplicates = false,
   ) {
     this.notifier = new ChangeNotifier(name);
     this.ctx = { topic: name };
@@ -54,41 +89,55 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
 
   get size(): number {
     let n = 0;
-    for (const k of this.byKey.values()) n += k.windows.size;
+    for (const k of this.byKey.values()) for (const slots of k.windows.values()) n += slots.length;
     return n;
   }
 
   put(key: K, windowStart: number, value: V): void {
     const keyBytes = this.keySerde.serialize(key, this.ctx);
-    const slot = this.slot(key, keyBytes);
-    slot.windows.set(windowStart, value);
-    this.notifier.notify(compositeKey(keyBytes, windowStart), this.valueSerde.serialize(value, this.ctx));
+    const valueBytes = this.valueSerde.serialize(value, this.ctx);
+    const slots = this.slot(key, keyBytes).windows;
+    let seq: number | undefined;
+    if (this.retainDuplicates) {
+      const existing = slots.get(windowStart) ?? [];
+      seq = (existing.at(-1)?.seq ?? -1) + 1;
+      slots.set(windowStart, [...existing, { seq, value }]);
+    } else {
+      slots.set(windowStart, [{ seq: 0, value }]);
+    }
+    this.notifier.notify(windowChangelogKey(keyBytes, windowStart, seq), valueBytes);
   }
 
   fetch(key: K, windowStart: number): V | undefined {
-    return this.byKey.get(byteKey(this.keySerde.serialize(key, this.ctx)))?.windows.get(windowStart);
+    return this.byKey.get(byteKey(this.keySerde.serialize(key, this.ctx)))?.windows.get(windowStart)?.[0]
+      ?.value;
   }
 
   delete(key: K, windowStart: number): void {
     const keyBytes = this.keySerde.serialize(key, this.ctx);
-    const id = byteKey(keyBytes);
-    const slot = this.byKey.get(id);
-    if (!slot?.windows.delete(windowStart)) return;
-    if (slot.windows.size === 0) this.byKey.delete(id);
-    this.notifier.notify(compositeKey(keyBytes, windowStart), null);
+    const slot = this.byKey.get(byteKey(keyBytes));
+    if (slot) this.deleteWindow(slot, windowStart);
+  }
+
+  deleteBefore(horizon: number): number {
+    let removed = 0;
+    for (const slot of [...this.byKey.values()]) {
+      for (const start of [...slot.windows.keys()]) {
+        if (start < horizon) removed += this.deleteWindow(slot, start);
+      }
+    }
+    return removed;
   }
 
   fetchRange(key: K, fromStart: number, toStart: number): KeyValue<Windowed<K>, V>[] {
     const slot = this.byKey.get(byteKey(this.keySerde.serialize(key, this.ctx)));
-    return slot
-      ? this.entriesOf(slot).filter((e) => e.key.window.start >= fromStart && e.key.window.start <= toStart)
-      : [];
+    return slot ? this.entriesOf(slot, fromStart, toStart) : [];
   }
 
   all(): KeyValue<Windowed<K>, V>[] {
     return [...this.byKey.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .flatMap(([, slot]) => this.entriesOf(slot));
+      .flatMap(([, slot]) => this.entriesOf(slot, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY));
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -96,17 +145,39 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
   }
 
   restore(bytes: Buffer, valueBytes: Buffer | null): void {
-    const { keyBytes, times } = splitCompositeKey(bytes, 1);
-    const start = times[0] as number;
+    const { keyBytes, start, seq = 0 } = splitWindowChangelogKey(bytes, this.retainDuplicates);
     const id = byteKey(keyBytes);
     if (valueBytes === null) {
       const slot = this.byKey.get(id);
-      slot?.windows.delete(start);
+      const kept = slot?.windows.get(start)?.filter((s) => s.seq !== seq) ?? [];
+      if (kept.length > 0) slot?.windows.set(start, kept);
+      else slot?.windows.delete(start);
       if (slot && slot.windows.size === 0) this.byKey.delete(id);
       return;
     }
-    const slot = this.slot(this.keySerde.deserialize(Buffer.from(keyBytes), this.ctx), Buffer.from(keyBytes));
-    slot.windows.set(start, this.valueSerde.deserialize(valueBytes, this.ctx));
+    const copy = Buffer.from(keyBytes);
+    const slot = this.slot(this.keySerde.deserialize(copy, this.ctx), copy);
+    const value = this.valueSerde.deserialize(valueBytes, this.ctx);
+    const others = (slot.windows.get(start) ?? []).filter((s) => s.seq !== seq);
+    slot.windows.set(
+      start,
+      [...others, { seq, value }].sort((a, b) => a.seq - b.seq),
+    );
+  }
+
+  /** Removes every duplicate of one window, one tombstone each; returns how many went. */
+  private deleteWindow(slot: KeyWindows<K, V>, start: number): number {
+    const slots = slot.windows.get(start);
+    if (!slots) return 0;
+    slot.windows.delete(start);
+    if (slot.windows.size === 0) this.byKey.delete(byteKey(slot.keyBytes));
+    for (const s of slots) {
+      this.notifier.notify(
+        windowChangelogKey(slot.keyBytes, start, this.retainDuplicates ? s.seq : undefined),
+        null,
+      );
+    }
+    return slots.length;
   }
 
   private slot(key: K, keyBytes: Buffer): KeyWindows<K, V> {
@@ -119,12 +190,16 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V> {
     return slot;
   }
 
-  private entriesOf(slot: KeyWindows<K, V>): KeyValue<Windowed<K>, V>[] {
-    return [...slot.windows.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([start, value]) => ({
-        key: { key: slot.key, window: { start, end: start + this.windowSizeMs } },
-        value,
-      }));
+  private entriesOf(slot: KeyWindows<K, V>, fromStart: number, toStart: number): KeyValue<Windowed<K>, V>[] {
+    const out: KeyValue<Windowed<K>, V>[] = [];
+    const starts = [...slot.windows.keys()]
+      .filter((s) => s >= fromStart && s <= toStart)
+      .sort((a, b) => a - b);
+    for (const start of starts) {
+      const window = { start, end: start + this.windowSizeMs };
+      for (const s of slot.windows.get(start) ?? [])
+        out.push({ key: { key: slot.key, window }, value: s.value });
+    }
+    return out;
   }
 }
