@@ -8,7 +8,7 @@
 // - SIGKILL of an exactly-once runtime whose topology punctuates on wall-clock time (correlation
 //   idle timeout): no event is lost or repeated across the emitted chains, and the store agrees.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,30 @@ const stateDir = () =>
 const brokerPid = (node: number) =>
   Number(readFileSync(join(stateDir(), `kafka-3/node-${node}/pid`), 'utf8').trim());
 
+/** Node id of the transaction coordinator of `transactionalId` (Kafka's own TransactionsCommand). */
+function transactionCoordinator(transactionalId: string): number {
+  const pid = brokerPid(0);
+  const java = readlinkSync(`/proc/${pid}/exe`);
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const classpath = args[args.indexOf('-cp') + 1]!;
+  const out = execFileSync(
+    java,
+    [
+      '-cp',
+      classpath,
+      'org.apache.kafka.tools.TransactionsCommand',
+      '--bootstrap-server',
+      CLUSTER,
+      'describe',
+      '--transactional-id',
+      transactionalId,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const row = out.split('\n').find((l) => l.includes(transactionalId))!;
+  return Number(row.trim().split(/\s+/)[0]);
+}
+
 describe.skipIf(!enabled)('failover (TMBUS_FAULT_TESTS=1)', () => {
   const TOTAL = 100_000;
   const KEYS = 50;
@@ -95,7 +119,8 @@ describe.skipIf(!enabled)('failover (TMBUS_FAULT_TESTS=1)', () => {
       120_000,
       'the stream to be under way',
     );
-    const victim = 1; // node-1 = broker 2 (any broker; the cluster keeps a quorum of 2)
+    // Exactly-once: the transaction coordinator of the runtime's producer, the worst broker to lose.
+    const victim = guarantee === 'exactly_once' ? transactionCoordinator(`${APP}-crash-test`) - 1 : 1;
     process.kill(brokerPid(victim), 'SIGKILL');
     const killedAt = Date.now();
     try {
