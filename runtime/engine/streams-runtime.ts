@@ -7,10 +7,8 @@
 // recovered in-process (TransactionRecovery) rather than by exiting.
 
 import { performance } from 'node:perf_hooks';
-import type { Tracer } from '@opentelemetry/api';
 import type Kafka from 'node-rdkafka';
 import { type Clock, systemClock } from '../../core/clock.js';
-import type { ConnectionConfig } from '../../core/config.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
