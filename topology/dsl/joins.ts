@@ -1,15 +1,16 @@
 // Joins: stream–table (each record enriched with the table's latest value for its key, e.g. the
-// latest price of an order's symbol) and windowed stream–stream (records of both sides with the
-// same key, close in time). Both need equal keys on equal partitions: a side whose key changed is
+// latest price of an order's symbol) and windowed stream–stream — inner, left or outer — (records
+// of both sides with the same key, close in time). Both need equal keys on equal partitions: a side whose key changed is
 // repartitioned first, and `build()` checks the co-partitioning of the topics behind each side.
 
 import type { Observable } from 'rxjs';
 import { map as rxMap, merge as rxMerge } from 'rxjs';
 import { TopologyError } from '../../core/errors.js';
+import { type OuterJoinStore, outerJoinKeySerde } from '../../processors/outerJoinStore.js';
 import type { StreamRecord } from '../../processors/record.js';
 import { jsonSerde } from '../../processors/stores/jsonSerde.js';
 import type { StoreDefinition } from '../../processors/stores/types.js';
-import { type JoinSide, streamStreamJoin } from '../../processors/streamStreamJoin.js';
+import { type JoinSide, type StreamJoinType, streamStreamJoin } from '../../processors/streamStreamJoin.js';
 import { streamTableJoin } from '../../processors/streamTableJoin.js';
 import { JoinWindows } from '../../processors/windows.js';
 import { ProcessorNode } from '../graph/processorNode.js';
@@ -56,33 +57,58 @@ export function streamTableJoinStage<K, V, T, R>(
   return new KStream(state, nextShape(shape, node, { valueSerde: options?.valueSerde }));
 }
 
-/** `KStream.join(stream, joiner, windows)`. */
+const JOIN_NAMES = {
+  inner: { prefix: 'JOIN', what: 'join' },
+  left: { prefix: 'LEFTJOIN', what: 'leftJoin' },
+  outer: { prefix: 'OUTERJOIN', what: 'outerJoin' },
+} as const;
+
+/** `KStream.join|leftJoin|outerJoin(stream, joiner, windows)`. */
 export function streamStreamJoinStage<K, V, W, R>(
   stream: KStream<K, V>,
   other: KStream<K, W>,
-  joiner: (value: V, otherValue: W, key: K) => R,
+  joiner: (value: V | null, otherValue: W | null, key: K) => R,
   windows: JoinWindows,
   options: StreamJoined<R> | undefined,
+  type: StreamJoinType = 'inner',
 ): KStream<K, R> {
   const { state } = stream[internals];
-  const name = state.names.next('JOIN', options?.name, 'join');
+  const { prefix: kind, what } = JOIN_NAMES[type];
+  const name = state.names.next(kind, options?.name, what);
   if (other[internals].state !== state)
-    throw new TopologyError(`join ${name}: the other stream comes from another builder`);
+    throw new TopologyError(`${what} ${name}: the other stream comes from another builder`);
   if (!(windows instanceof JoinWindows)) {
     throw new TopologyError(
-      `join ${name}: a stream–stream join needs JoinWindows, e.g. JoinWindows.ofTimeDifferenceWithNoGrace(5_000)`,
+      `${what} ${name}: a stream–stream join needs JoinWindows, e.g. JoinWindows.ofTimeDifferenceWithNoGrace(5_000)`,
     );
   }
   let left = stream[internals].shape;
   let right = other[internals].shape;
-  if (left.repartitionRequired) left = repartition(state, left, `${name}-left`, {}, 'join()');
-  if (right.repartitionRequired) right = repartition(state, right, `${name}-right`, {}, 'join()');
+  if (left.repartitionRequired) left = repartition(state, left, `${name}-left`, {}, `${what}()`);
+  if (right.repartitionRequired) right = repartition(state, right, `${name}-right`, {}, `${what}()`);
   const prefix = options?.store === undefined ? name : validateName(options.store, `stores of ${name}`);
   const keySerde = anySerde(left.keySerde ?? right.keySerde) ?? jsonSerde();
+  // One store entry per record (duplicates retained), so a hot key never rewrites its history.
+  const perRecord = {
+    kind: 'window',
+    keySerde,
+    valueSerde: jsonSerde(),
+    windowSizeMs: 1,
+    retainDuplicates: true,
+  } as const;
   const stores: StoreDefinition[] = [
-    { name: `${prefix}-this-store`, kind: 'window', keySerde, valueSerde: jsonSerde(), windowSizeMs: 1 },
-    { name: `${prefix}-other-store`, kind: 'window', keySerde, valueSerde: jsonSerde(), windowSizeMs: 1 },
+    { name: `${prefix}-this-store`, ...perRecord },
+    { name: `${prefix}-other-store`, ...perRecord },
   ];
+  const outerStoreName = `${prefix}-outer-store`;
+  if (type !== 'inner') {
+    stores.push({
+      name: outerStoreName,
+      kind: 'keyValue',
+      keySerde: outerJoinKeySerde(keySerde),
+      valueSerde: jsonSerde(),
+    });
+  }
   const node = state.add(
     new ProcessorNode(
       state.nodeId(),
@@ -98,10 +124,16 @@ export function streamStreamJoinStage<K, V, W, R>(
           ),
         ).pipe(
           streamStreamJoin(name, {
-            leftStore: ctx.stores.getWindowStore<K, V[]>(`${prefix}-this-store`),
-            rightStore: ctx.stores.getWindowStore<K, W[]>(`${prefix}-other-store`),
+            leftStore: ctx.stores.getWindowStore<K, V>(`${prefix}-this-store`),
+            rightStore: ctx.stores.getWindowStore<K, W>(`${prefix}-other-store`),
             windows,
-            joiner,
+            ...(type === 'inner'
+              ? { type, joiner }
+              : {
+                  type,
+                  joiner,
+                  outerStore: ctx.stores.getKeyValueStore(outerStoreName) as OuterJoinStore<K, V | W>,
+                }),
           }),
         ),
       { stores, copartitionSides: [left.node, right.node] },

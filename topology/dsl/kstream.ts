@@ -280,8 +280,56 @@ export class KStream<K, V> {
     table: KTable<K, T>,
     joiner: (value: V, tableValue: T | undefined, key: K) => R,
     options?: ValueStage<R>,
+  ): KStream<K, R>;
+  /**
+   * Windowed stream–stream left join by key: every pair within the window, like `join`, and each
+   * record of this stream that found no partner once its window closed (stream time past its
+   * window end plus grace), with `null` for the other value. Stores: `<prefix>-this-store`,
+   * `<prefix>-other-store` and `<prefix>-outer-store` (unmatched records).
+   *
+   * @example
+   * orders.leftJoin(fills, (o, f) => ({ id: o.id, filled: f !== null }), JoinWindows.ofTimeDifferenceAndGrace(5_000, 1_000))
+   */
+  leftJoin<W, R>(
+    other: KStream<K, W>,
+    joiner: (value: V, otherValue: W | null, key: K) => R,
+    windows: JoinWindows,
+    options?: StreamJoined<R>,
+  ): KStream<K, R>;
+  leftJoin(other: unknown, joiner: unknown, third?: unknown, fourth?: unknown): unknown {
+    if (other instanceof KStream) {
+      return streamStreamJoinStage(
+        this,
+        other,
+        joiner as never,
+        third as JoinWindows,
+        fourth as StreamJoined<unknown>,
+        'left',
+      );
+    }
+    return streamTableJoinStage(
+      this,
+      other as KTable<K, unknown>,
+      joiner as never,
+      third as ValueStage<unknown>,
+      true,
+    );
+  }
+
+  /**
+   * Windowed stream–stream outer join by key: every pair within the window, and each record of
+   * either stream that found no partner once its window closed, with `null` for the missing side.
+   *
+   * @example
+   * orders.outerJoin(fills, (o, f) => ({ order: o?.id ?? null, fill: f?.id ?? null }), JoinWindows.ofTimeDifferenceWithNoGrace(5_000))
+   */
+  outerJoin<W, R>(
+    other: KStream<K, W>,
+    joiner: (value: V | null, otherValue: W | null, key: K) => R,
+    windows: JoinWindows,
+    options?: StreamJoined<R>,
   ): KStream<K, R> {
-    return streamTableJoinStage(this, table, joiner, options, true);
+    return streamStreamJoinStage(this, other, joiner, windows, options, 'outer');
   }
 
   /**

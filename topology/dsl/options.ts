@@ -120,7 +120,8 @@ export interface WindowedMaterialized<K, A> extends Materialized<K, A> {
 /** A stream–stream join's stores and output serde. */
 export interface StreamJoined<R> extends ValueStage<R> {
   /**
-   * Prefix of the two window stores (`<prefix>-this-store`, `<prefix>-other-store`).
+   * Prefix of the join's stores (`<prefix>-this-store`, `<prefix>-other-store`, and for left and
+   * outer joins `<prefix>-outer-store`).
    * @default the stage name
    */
   readonly store?: string;

@@ -51,8 +51,8 @@ describe('materialize + streamTableJoin (marbles)', () => {
 
 describe('streamStreamJoin (marbles)', () => {
   it('joins records of both sides within the join window, carrying the later timestamp', () => {
-    const left = windowStore<string, string[]>(1, 'left');
-    const right = windowStore<string, number[]>(1, 'right');
+    const left = windowStore<string, string>(1, 'left', true);
+    const right = windowStore<string, number>(1, 'right', true);
     scheduler().run(({ cold, expectObservable }) => {
       const orders = cold('a-----c', { a: rec('o1', 'placed', 100), c: rec('o2', 'placed', 300) });
       const fills = cold('--b-d---e', {
@@ -81,8 +81,8 @@ describe('streamStreamJoin (marbles)', () => {
   });
 
   it('drops records older than window + grace and purges expired entries', () => {
-    const left = windowStore<string, string[]>(1, 'left');
-    const right = windowStore<string, number[]>(1, 'right');
+    const left = windowStore<string, string>(1, 'left', true);
+    const right = windowStore<string, number>(1, 'right', true);
     scheduler().run(({ cold, expectObservable }) => {
       const src = cold('a-b-c', {
         a: { side: 'left', record: rec('k', 'x', 1000) },

@@ -20,8 +20,12 @@ export function kvStore<K, V>(name = 'store'): InMemoryKeyValueStore<K, V> {
   return new InMemoryKeyValueStore<K, V>(name, jsonSerde<K>(), jsonSerde<V>());
 }
 
-export function windowStore<K, V>(sizeMs: number, name = 'wstore'): InMemoryWindowStore<K, V> {
-  return new InMemoryWindowStore<K, V>(name, jsonSerde<K>(), jsonSerde<V>(), sizeMs);
+export function windowStore<K, V>(
+  sizeMs: number,
+  name = 'wstore',
+  retainDuplicates = false,
+): InMemoryWindowStore<K, V> {
+  return new InMemoryWindowStore<K, V>(name, jsonSerde<K>(), jsonSerde<V>(), sizeMs, retainDuplicates);
 }
 
 export function sessionStore<K, V>(name = 'sstore'): InMemorySessionStore<K, V> {
