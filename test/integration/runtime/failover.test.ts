@@ -176,10 +176,14 @@ describe.skipIf(!enabled)('failover (TMBUS_FAULT_TESTS=1)', () => {
     const env = { APP, SOURCE, SINK };
     const producer = new BusProducer({ connection: single });
     await producer.connect();
-    const WAVES = 40;
-    const PER_WAVE = 100;
+    const WAVES = 150;
+    const PER_WAVE = 30;
+    const KILLS = 5;
+    const total = WAVES * PER_WAVE;
     const STEPS = 4;
-    // Waves of chains, 250 ms apart: chains close (by punctuation) all along, including around the crash.
+    // Waves of chains, 100 ms apart: chains close (by punctuation) all along, including around the
+    // crashes; several crashes raise the odds that one lands right after a commit.
+    let done = false;
     const produced = (async () => {
       for (let w = 0; w < WAVES; w++) {
         const records = [];
@@ -193,25 +197,31 @@ describe.skipIf(!enabled)('failover (TMBUS_FAULT_TESTS=1)', () => {
             });
           }
         await producer.sendAll(records);
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise((r) => setTimeout(r, 100));
       }
+      done = true;
     })();
-    const first = launch('correlating-app.ts', env);
-    await waitFor(
-      async () => {
-        if (first.exited()) throw new Error(`runtime ${first.exited()}`);
-        return (await readTopic(single, SINK, 200, { timeoutMs: 1000 })).length >= 200;
-      },
-      60_000,
-      'chains emitted by punctuation',
-    );
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
-    await new Promise((r) => setTimeout(r, 1000));
+    let emitted = 0;
+    let kills = 0;
+    for (; kills < KILLS && !done; kills++) {
+      const victim = launch('correlating-app.ts', env);
+      await waitFor(
+        async () => {
+          if (victim.exited()) throw new Error(`runtime ${victim.exited()}`);
+          const now = (await readTopic(single, SINK, emitted + 30, { timeoutMs: 500 })).length;
+          return now >= emitted + 30 || done;
+        },
+        60_000,
+        'chains emitted by punctuation',
+      );
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+      victim.child.kill('SIGKILL');
+      await new Promise((r) => victim.child.once('exit', r));
+      emitted = (await readTopic(single, SINK, total, { timeoutMs: 500 })).length;
+    }
     const second = launch('correlating-app.ts', env);
     await produced;
     await producer.disconnect();
-    const total = WAVES * PER_WAVE;
     const chains = await readTopic(single, SINK, total, { timeoutMs: 120_000, settleMs: 3000 });
     expect(second.exited()).toBeUndefined();
     second.child.kill('SIGTERM');
@@ -236,8 +246,9 @@ describe.skipIf(!enabled)('failover (TMBUS_FAULT_TESTS=1)', () => {
     for (const r of changelog) last.set(r.key, r.value === null ? 0 : r.value.length);
     const open = [...last].filter(([, size]) => size > 0).map(([k]) => k);
     expect(open).toEqual([]);
+    expect(kills).toBeGreaterThanOrEqual(2);
     console.log(
-      `punctuation under EOS: ${chains.length} chains, ${events.length} events, ${changelog.length} changelog records`,
+      `punctuation under EOS: ${kills} SIGKILLs, ${chains.length} chains, ${events.length} events, ${changelog.length} changelog records`,
     );
   }, 300_000);
 });
