@@ -4,18 +4,15 @@
 
 import type Kafka from 'node-rdkafka';
 import { HEADERS } from '../../core/headers.js';
-import type { RecordHeaders } from '../../core/record.js';
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import type { RawRecord } from '../../topology/plan.js';
 import type { BusConsumer } from '../kafka/consumer.js';
+import { fromNativeHeaders } from '../kafka/native-headers.js';
 import type { PartitionLag } from '../observability/runtime-metrics.js';
 
 export function toRawRecord(m: Kafka.Message): RawRecord {
-  const headers: RecordHeaders = {};
-  if (m.headers) {
-    for (const h of m.headers)
-      for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
-  }
+  // Binary values the bus's producer sent base64-encoded come back as their bytes.
+  const headers = fromNativeHeaders(m.headers);
   return {
     topic: m.topic,
     partition: m.partition,

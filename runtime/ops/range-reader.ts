@@ -7,8 +7,9 @@
 import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
-import type { KafkaRecord, RecordHeaders } from '../../core/record.js';
+import type { KafkaRecord } from '../../core/record.js';
 import { consumerConfig } from '../kafka/librdkafka-config.js';
+import { fromNativeHeaders } from '../kafka/native-headers.js';
 import { kafkaError } from '../kafka/producer.js';
 import { partitionKey, type TopicPartition } from './offset-lookup.js';
 
@@ -118,12 +119,8 @@ function finishReadPartitions(
 /** A node-rdkafka message as a `RawRecord` (last value of a repeated header name wins). */
 export function toRecord(m: Kafka.Message): RawRecord {
   // Kafka allows repeated header names; the bus's RecordHeaders keeps the last one, as it does
-  // everywhere else.
-  const headers: RecordHeaders = {};
-  for (const h of m.headers ?? []) {
-    for (const [name, value] of Object.entries(h))
-      headers[name] = Buffer.isBuffer(value) ? value : Buffer.from(String(value));
-  }
+  // everywhere else. Binary values the bus's producer sent base64-encoded come back as bytes.
+  const headers = fromNativeHeaders(m.headers);
   return {
     topic: m.topic,
     partition: m.partition,
