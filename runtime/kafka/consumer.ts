@@ -52,6 +52,8 @@ export interface BusConsumerOptions {
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
   /** A batch of records; the next batch is fetched once the returned promise settles. */
   onBatch: (messages: Kafka.Message[]) => Promise<void> | void;
+  /** A consume call returned nothing (e.g. to age pauses while the unpaused partitions are idle). */
+  onIdle?: () => void;
   onError?: (e: unknown) => void;
 }
 
@@ -61,6 +63,7 @@ const ERR_REVOKE = -174;
 export class BusConsumer {
   readonly native: Kafka.KafkaConsumer;
   private running = false;
+  private suspended = false;
   private closing = false;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly assigned = new Map<string, TopicPartition>();
@@ -114,6 +117,10 @@ export class BusConsumer {
     const batchSize = this.options.batchSize ?? 2000;
     while (this.running) {
       await this.rebalancing;
+      if (this.suspended) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
       let messages: Kafka.Message[];
       try {
         // consume(n) waits up to the timeout for EACH of its n messages, so with a timeout a batch
@@ -136,6 +143,11 @@ export class BusConsumer {
           this.options.onError?.(err);
         }
       } else {
+        try {
+          this.options.onIdle?.();
+        } catch (err) {
+          this.options.onError?.(err);
+        }
         // Idle: a short sleep instead of the library's 500 ms, or a busy loop.
         await new Promise((r) => setTimeout(r, this.options.idleSleepMs ?? 1));
       }
@@ -188,6 +200,15 @@ export class BusConsumer {
     return [...this.assigned.values()];
   }
 
+  /**
+   * Stops (or restarts) fetching without leaving the group: the loop hands out nothing until
+   * un-suspended (a batch already being fetched is still delivered). A member suspended longer than
+   * `max.poll.interval.ms` is taken out of the group by librdkafka.
+   */
+  suspend(suspended: boolean): void {
+    this.suspended = suspended;
+  }
+
   pause(partitions: TopicPartition[]): void {
     if (partitions.length > 0) this.native.pause(partitions);
   }
@@ -236,6 +257,19 @@ export class BusConsumer {
       else this.native.commit(offsets);
     } catch (err) {
       throw kafkaError('KAFKA_CONSUME', 'commit failed', err);
+    }
+  }
+
+  /**
+   * Stores `offset` = next record to read, per partition, for librdkafka's auto-commit (with
+   * `enable.auto.commit: true`; the bus default leaves it off and stores nothing by itself).
+   */
+  storeOffsets(offsets: TopicPartitionOffset[]): void {
+    if (offsets.length === 0) return;
+    try {
+      this.native.offsetsStore(offsets);
+    } catch (err) {
+      throw kafkaError('KAFKA_CONSUME', 'offset store failed', err);
     }
   }
 
