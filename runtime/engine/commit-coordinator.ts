@@ -8,17 +8,22 @@
 
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
-import type { BusConsumer, TopicPartition, TopicPartitionOffset } from '../kafka/consumer.js';
-import { type BusProducer, transactionErrorKind } from '../kafka/producer.js';
+import { transactionErrorKind } from '../kafka/producer.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import type {
+  GroupMember,
+  TopicPartition,
+  TopicPartitionOffset,
+  TransportProducer,
+} from '../transport/types.js';
 import type { OffsetTracker } from './offset-tracker.js';
 
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
 
 export interface CommitCoordinatorOptions {
   guarantee: ProcessingGuarantee;
-  producer: BusProducer;
-  consumer: BusConsumer;
+  producer: TransportProducer;
+  consumer: GroupMember;
   tracker: OffsetTracker;
   log: Logger;
   metrics?: RuntimeMetrics;
@@ -114,7 +119,7 @@ export class CommitCoordinator {
     };
     try {
       if (offsets.length > 0)
-        await retry(() => producer.sendOffsetsToTransaction(offsets, this.o.consumer.native), again);
+        await retry(() => producer.sendOffsetsToTransaction(offsets, this.o.consumer), again);
       if (generation !== this.generation) return;
       await retry(() => producer.commitTransaction(), again);
       this.commits++;

@@ -5,14 +5,14 @@
 
 import type { Logger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
-import type { BusProducer } from '../kafka/producer.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import type { TransportProducer } from '../transport/types.js';
 import { Decision, type ErrorHandlers } from './error-handlers.js';
 
 type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
 
 export interface OutputWriterOptions {
-  producer: BusProducer;
+  producer: TransportProducer;
   production: NonNullable<ErrorHandlers['production']>;
   log: Logger;
   metrics?: RuntimeMetrics;

@@ -4,20 +4,20 @@
 // (restoring, failed) stays paused and is read again from its first unprocessed record once its
 // task runs — never a record of it is finished without its task.
 
-import type Kafka from 'node-rdkafka';
 import type { Clock } from '../../core/clock.js';
 import type { Priority } from '../../schemas/catalog.js';
-import type { BusConsumer, TopicPartition } from '../kafka/consumer.js';
 import type { PriorityLaneScheduler, ScheduledItem } from '../lanes/priority-lane-scheduler.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
-import { headerPriority } from './kafka-message.js';
+import type { GroupMember, TopicPartition, TransportRecord } from '../transport/types.js';
 import type { OffsetTracker } from './offset-tracker.js';
 
-type Message = Kafka.Message;
+type Message = TransportRecord;
 
 export interface PartitionIntakeOptions {
   applicationId: string;
-  consumer: BusConsumer;
+  consumer: GroupMember;
+  /** The lane of a record that is not a table's. */
+  priorityOf: (record: TransportRecord) => Priority;
   scheduler: PriorityLaneScheduler<Message>;
   tracker: OffsetTracker;
   clock: Clock;
@@ -48,8 +48,7 @@ export class PartitionIntake {
     for (const m of messages) {
       const pk = `${m.topic}:${m.partition}`;
       tracker.begin(pk, m.offset);
-      const conflationKey =
-        conflateTopics.has(m.topic) && m.key ? (m.key as Buffer).toString('latin1') : undefined;
+      const conflationKey = conflateTopics.has(m.topic) && m.key ? m.key.toString('latin1') : undefined;
       scheduler.enqueue(pk, m, this.priorityOf(m), now, conflationKey);
       if (!this.paused.has(pk) && scheduler.depth(pk) >= maxQueuedPerPartition) {
         this.paused.add(pk);
@@ -137,6 +136,6 @@ export class PartitionIntake {
 
   private priorityOf(m: Message): Priority {
     // Tables first: a join should see the latest table value before the stream record.
-    return this.o.tableTopics.has(m.topic) ? 'CRITICAL' : headerPriority(m);
+    return this.o.tableTopics.has(m.topic) ? 'CRITICAL' : this.o.priorityOf(m);
   }
 }

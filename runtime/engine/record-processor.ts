@@ -8,7 +8,6 @@
 // Kafka Streams task that retries a record).
 
 import type { Span, Tracer } from '@opentelemetry/api';
-import type Kafka from 'node-rdkafka';
 import type { Clock } from '../../core/clock.js';
 import { type BusError, isBusError, ProcessingError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -18,15 +17,15 @@ import type { ProcessResult, RawRecord, Task } from '../../topology/plan.js';
 import type { PriorityLaneScheduler, ScheduledItem } from '../lanes/priority-lane-scheduler.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
 import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
+import type { TransportRecord } from '../transport/types.js';
 import type { CommitCoordinator } from './commit-coordinator.js';
 import { Decision, deadLetterRecord, type ErrorHandlers, isDeserializationError } from './error-handlers.js';
-import { toRawRecord } from './kafka-message.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import type { OutputWriter } from './output-writer.js';
 import { type RuntimeRetryOptions, retriesExhausted, retryOptions } from './record-retry.js';
 import type { TaskManager } from './task-manager.js';
 
-type Message = Kafka.Message;
+type Message = TransportRecord;
 type Item = ScheduledItem<Message>;
 
 export interface RecordStats {
@@ -77,7 +76,7 @@ export class RecordProcessor {
       this.o.orphan(item, m);
       return;
     }
-    const record = toRawRecord(m);
+    const record: RawRecord = m;
     const preparing = task.prepare?.(record);
     if (preparing) {
       // An unknown writer schema: fetch it, then process this same record, keeping order.

@@ -11,13 +11,25 @@ import type { LibrdkafkaConfig } from '../kafka/librdkafka-config.js';
 import type { TopicSpec } from '../kafka/topics.js';
 import type { PriorityLaneSchedulerOptions } from '../lanes/priority-lane-scheduler.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import type { Transport, TransportRecord } from '../transport/types.js';
 import type { ProcessingGuarantee } from './commit-coordinator.js';
 import type { ErrorHandlers } from './error-handlers.js';
 import type { RuntimeRetryOptions } from './record-retry.js';
 import type { StoreProviderFactory } from './task-manager.js';
 
 export interface StreamsRuntimeOptions {
-  connection: ConnectionConfig;
+  /** The Kafka cluster to run on (the default transport's). Required unless `transport` is given. */
+  connection?: ConnectionConfig;
+  /**
+   * What the runtime consumes from and produces to: `kafkaTransport(connection)` or an
+   * `InProcessTransport` (the zero-setup demo, the test driver). @default kafkaTransport(connection)
+   */
+  transport?: Transport;
+  /**
+   * The lane a record travels on (tables always go first). @default the TradeMaster catalog's
+   * `tm-priority` header, STANDARD when absent
+   */
+  priorityOf?: (record: TransportRecord) => Priority;
   plan: TopologyPlan;
   /** @default "at_least_once" */
   guarantee?: ProcessingGuarantee;

@@ -7,20 +7,25 @@
 // recovered in-process (TransactionRecovery) rather than by exiting.
 
 import { performance } from 'node:perf_hooks';
-import type Kafka from 'node-rdkafka';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { BusError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
-import { BusConsumer, type TopicPartition } from '../kafka/consumer.js';
-import { BusProducer } from '../kafka/producer.js';
-import { TopicManager } from '../kafka/topics.js';
 import { PriorityLaneScheduler } from '../lanes/priority-lane-scheduler.js';
 import type { PartitionLag } from '../observability/runtime-metrics.js';
-import { ChangelogRestorer } from './changelog-restorer.js';
+import { kafkaTransport } from '../transport/librdkafka/kafka-transport.js';
+import type {
+  ChangelogReader,
+  GroupMember,
+  TopicPartition,
+  Transport,
+  TransportProducer,
+  TransportRecord,
+} from '../transport/types.js';
 import { CommitCoordinator, type ProcessingGuarantee } from './commit-coordinator.js';
 import { defaultErrorHandlers } from './error-handlers.js';
-import { consumerLag } from './kafka-message.js';
+import { headerPriority } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { OutputWriter } from './output-writer.js';
 import { PartitionIntake } from './partition-intake.js';
@@ -32,16 +37,24 @@ import { TransactionRecovery } from './transaction-recovery.js';
 
 export type { ProcessingGuarantee, StreamsRuntimeOptions };
 
-type Message = Kafka.Message;
+function transportOf(options: StreamsRuntimeOptions): Transport {
+  if (options.transport) return options.transport;
+  if (!options.connection)
+    throw new BusError('BAD_REQUEST', 'StreamsRuntime needs a `connection` (Kafka) or a `transport`');
+  return kafkaTransport(options.connection);
+}
+
+type Message = TransportRecord;
 
 export class StreamsRuntime {
   readonly applicationId: string;
   private readonly guarantee: ProcessingGuarantee;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly producer: BusProducer;
-  private readonly consumer: BusConsumer;
-  private readonly restorer: ChangelogRestorer;
+  private readonly transport: Transport;
+  private readonly producer: TransportProducer;
+  private readonly consumer: GroupMember;
+  private readonly restorer: ChangelogReader;
   private readonly tasks: TaskManager;
   private readonly scheduler: PriorityLaneScheduler<Message>;
   private readonly tracker = new OffsetTracker();
@@ -68,7 +81,8 @@ export class StreamsRuntime {
   }
 
   constructor(private readonly options: StreamsRuntimeOptions) {
-    const { plan, connection } = options;
+    const { plan } = options;
+    this.transport = transportOf(options);
     this.applicationId = plan.applicationId;
     this.guarantee = options.guarantee ?? 'at_least_once';
     this.clock = options.clock ?? systemClock();
@@ -77,9 +91,8 @@ export class StreamsRuntime {
     this.deadLetterTopic = options.deadLetterTopic ?? `${plan.applicationId}-dlq`;
     this.scheduler = new PriorityLaneScheduler(options.lanes);
     const instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 8);
-    const clientId = `${connection.kafka.clientId}-${plan.applicationId}-${instanceId}`;
-    this.producer = new BusProducer({
-      connection,
+    const clientId = `${this.transport.clientId}-${plan.applicationId}-${instanceId}`;
+    this.producer = this.transport.producer({
       clientId: `${clientId}-producer`,
       transactionalId: this.guarantee === 'exactly_once' ? `${plan.applicationId}-${instanceId}` : undefined,
       // A crashed instance's open transaction blocks read_committed readers until it times out
@@ -97,7 +110,7 @@ export class StreamsRuntime {
       written: () => this.commits.markDirty(),
       fail: (e) => this.writeFailed(e),
     });
-    this.restorer = new ChangelogRestorer(connection, plan.applicationId);
+    this.restorer = this.transport.changelogReader(plan.applicationId);
     this.tasks = new TaskManager({
       plan,
       clock: this.clock,
@@ -121,8 +134,7 @@ export class StreamsRuntime {
     // places each topic's partitions independently; range places them alike. So such plans use
     // range (eager rebalances), and the rest keep cooperative-sticky.
     const coPartitioned = plan.subtopologies.some((s) => s.sourceTopics.length > 1);
-    this.consumer = new BusConsumer({
-      connection,
+    this.consumer = this.transport.member({
       groupId: plan.applicationId,
       clientId: `${clientId}-consumer`,
       topics,
@@ -130,16 +142,25 @@ export class StreamsRuntime {
       assignmentStrategy: coPartitioned ? 'range' : 'cooperative-sticky',
       librdkafka: options.librdkafka?.consumer,
       logger: this.log,
-      onAssign: async (partitions) => {
+      onAssign: (partitions) => {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
-        this.restoring++;
-        try {
-          const held = await this.tasks.assign(partitions);
+        const held = this.tasks.assign(partitions);
+        if (!(held instanceof Promise)) {
           this.intake.hold(held);
           return held;
-        } finally {
-          this.restoring--;
         }
+        this.restoring++;
+        return held.then(
+          (h) => {
+            this.restoring--;
+            this.intake.hold(h);
+            return h;
+          },
+          (e: unknown) => {
+            this.restoring--;
+            throw e;
+          },
+        );
       },
       onRevoke: (partitions) => {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
@@ -170,6 +191,7 @@ export class StreamsRuntime {
       conflateTopics: new Set(options.lanes?.conflateTopics ?? []),
       maxQueuedPerPartition: options.maxQueuedPerPartition ?? 20_000,
       maxQueued: options.maxQueued ?? 50_000,
+      priorityOf: options.priorityOf ?? headerPriority,
       metrics: options.metrics,
       kick: () => this.kick(),
     });
@@ -218,8 +240,8 @@ export class StreamsRuntime {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const { plan, connection } = this.options;
-    await ensureTopologyTopics(new TopicManager(connection), plan, {
+    const { plan } = this.options;
+    await ensureTopologyTopics(this.transport.admin(), plan, {
       declared: this.options.topics ?? [],
       defaultPartitions: this.options.defaultPartitions ?? 3,
       replicationFactor: this.options.replicationFactor ?? 1,
@@ -262,7 +284,8 @@ export class StreamsRuntime {
 
   /** Lag per owned partition from the consumer's cached watermarks (no broker round trip). */
   lag(): PartitionLag[] {
-    return consumerLag(this.consumer, this.applicationId);
+    const group = this.applicationId;
+    return this.consumer.lag().map((l) => ({ group, topic: l.topic, partition: l.partition, lag: l.lag }));
   }
 
   /** True once this instance owns partitions and every task is RUNNING (none restoring or failed). */

@@ -13,14 +13,15 @@ import type { Logger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { retry } from '../../core/retry.js';
 import type {
+  StateStore,
   StoreDefinition,
   StoreProvider,
+  StoreSpec,
   SubtopologyPlan,
   Task,
   TopologyPlan,
 } from '../../topology/plan.js';
-import type { TopicPartition } from '../kafka/consumer.js';
-import type { ChangelogRestorer } from './changelog-restorer.js';
+import type { ChangelogReader, TopicPartition } from '../transport/types.js';
 import { type RuntimeRetryOptions, retriesExhausted, retryOptions } from './record-retry.js';
 
 export type StoreProviderFactory = (definitions: readonly StoreDefinition[], taskId: string) => StoreProvider;
@@ -43,7 +44,7 @@ interface TaskState {
 export interface TaskManagerOptions {
   plan: TopologyPlan;
   clock: Clock;
-  restorer: ChangelogRestorer;
+  restorer: ChangelogReader;
   storeProvider: StoreProviderFactory;
   logger: Logger;
   /** Budget of restore retries. */
@@ -110,9 +111,10 @@ export class TaskManager {
 
   /**
    * Creates (and restores) the tasks for newly assigned partitions. Returns the partitions whose
-   * task is not running: they must stay paused until `onRunning` names them.
+   * task is not running: they must stay paused until `onRunning` names them. Synchronous when the
+   * changelog reader is (in-process), so a test driver's tasks exist as soon as it subscribes.
    */
-  async assign(partitions: readonly TopicPartition[]): Promise<TopicPartition[]> {
+  assign(partitions: readonly TopicPartition[]): TopicPartition[] | Promise<TopicPartition[]> {
     const fresh: TaskState[] = [];
     for (const tp of partitions) {
       const sub = this.subOfTopic.get(tp.topic);
@@ -134,19 +136,37 @@ export class TaskManager {
       }
       state.owned.set(`${tp.topic}:${tp.partition}`, { topic: tp.topic, partition: tp.partition });
     }
-    for (const state of fresh) {
-      try {
-        await this.restore(state);
+    const next = (i: number): TopicPartition[] | Promise<TopicPartition[]> => {
+      for (; i < fresh.length; i++) {
+        const state = fresh[i]!;
+        let restoring: Promise<void> | undefined;
+        try {
+          restoring = this.restore(state);
+        } catch (e) {
+          this.restoreFailed(state, e);
+          continue;
+        }
+        if (restoring)
+          return restoring
+            .then(
+              () => {
+                state.status = 'RUNNING';
+              },
+              (e: unknown) => this.restoreFailed(state, e),
+            )
+            .then(() => next(i + 1));
         state.status = 'RUNNING';
-      } catch (e) {
-        if (state.abort.signal.aborted) continue;
-        this.retryRestore(state, e);
       }
-    }
-    return partitions.filter((tp) => {
-      const state = this.stateOf(tp.topic, tp.partition);
-      return state !== undefined && state.status !== 'RUNNING';
-    });
+      return partitions.filter((tp) => {
+        const state = this.stateOf(tp.topic, tp.partition);
+        return state !== undefined && state.status !== 'RUNNING';
+      });
+    };
+    return next(0);
+  }
+
+  private restoreFailed(state: TaskState, e: unknown): void {
+    if (!state.abort.signal.aborted) this.retryRestore(state, e);
   }
 
   /** Releases revoked partitions; closes tasks that no longer own any. */
@@ -234,18 +254,27 @@ export class TaskManager {
     );
   }
 
-  /** Creates the task's stores afresh, replays their changelogs into them and creates the task. */
-  private async restore(state: TaskState): Promise<void> {
+  /**
+   * Creates the task's stores afresh, replays their changelogs into them and creates the task;
+   * returns a promise only when the changelog reader is asynchronous.
+   */
+  private restore(state: TaskState): Promise<void> | undefined {
     const { plan, restorer } = this.options;
     const { sub, partition, taskId } = state;
     const definitions = plan.stores.filter((s) => sub.storeNames.includes(s.name));
     const unhook: (() => void)[] = [];
+    const failed = (e: unknown): BusError => {
+      for (const u of unhook) u();
+      return isBusError(e)
+        ? e
+        : new BusError('STORE_FAILED', `restoring the stores of task ${taskId} failed: ${errorMessage(e)}`, {
+            cause: e,
+            retriable: true,
+          });
+    };
     try {
       const stores = this.options.storeProvider(definitions, taskId);
-      for (const spec of definitions) {
-        const store = stores.getStore(spec.name);
-        const started = Date.now();
-        const n = await restorer.restore(spec.changelogTopic, partition, store);
+      const restored = (spec: StoreSpec, store: StateStore, n: number, started: number) => {
         if (state.abort.signal.aborted) throw state.abort.signal.reason;
         this.restoredRecords += n;
         this.options.logger.info(
@@ -257,26 +286,38 @@ export class TaskManager {
             this.options.onChangelog({ topic: spec.changelogTopic, partition, key, value }),
           ),
         );
-      }
-      const task = sub.createTask({
-        taskId,
-        partition,
-        clock: this.clock,
-        stores,
-        onStageOutput: this.options.onStageOutput,
+      };
+      const step = (i: number): Promise<void> | undefined => {
+        for (; i < definitions.length; i++) {
+          const spec = definitions[i]!;
+          const store = stores.getStore(spec.name);
+          const started = Date.now();
+          const n = restorer.restore(spec.changelogTopic, partition, store);
+          if (typeof n !== 'number')
+            return n.then((count) => {
+              restored(spec, store, count, started);
+              return step(i + 1);
+            });
+          restored(spec, store, n, started);
+        }
+        const task = sub.createTask({
+          taskId,
+          partition,
+          clock: this.clock,
+          stores,
+          onStageOutput: this.options.onStageOutput,
+        });
+        task.onPunctuate((outputs, error) => this.options.onPunctuate(task, outputs, error));
+        state.task = task;
+        state.unhook = unhook;
+        this.options.logger.info({ taskId }, 'task created');
+        return undefined;
+      };
+      return step(0)?.catch((e: unknown) => {
+        throw failed(e);
       });
-      task.onPunctuate((outputs, error) => this.options.onPunctuate(task, outputs, error));
-      state.task = task;
-      state.unhook = unhook;
-      this.options.logger.info({ taskId }, 'task created');
     } catch (e) {
-      for (const u of unhook) u();
-      throw isBusError(e)
-        ? e
-        : new BusError('STORE_FAILED', `restoring the stores of task ${taskId} failed: ${errorMessage(e)}`, {
-            cause: e,
-            retriable: true,
-          });
+      throw failed(e);
     }
   }
 }

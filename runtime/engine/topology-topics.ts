@@ -5,13 +5,8 @@
 
 import { KafkaError } from '../../core/errors.js';
 import type { TopologyPlan } from '../../topology/plan.js';
-import {
-  changelogTopic,
-  DOMAIN_RETENTION_MS,
-  domainTopic,
-  type TopicManager,
-  type TopicSpec,
-} from '../kafka/topics.js';
+import { changelogTopic, DOMAIN_RETENTION_MS, domainTopic, type TopicSpec } from '../kafka/topics.js';
+import type { TransportAdmin } from '../transport/types.js';
 
 export interface TopologyTopicOptions {
   declared: readonly TopicSpec[];
@@ -21,7 +16,7 @@ export interface TopologyTopicOptions {
 }
 
 export async function ensureTopologyTopics(
-  topics: TopicManager,
+  topics: TransportAdmin,
   plan: TopologyPlan,
   o: TopologyTopicOptions,
 ): Promise<void> {

@@ -10,9 +10,9 @@
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
-import type { BusConsumer, TopicPartition } from '../kafka/consumer.js';
-import { type BusProducer, transactionErrorKind } from '../kafka/producer.js';
+import { transactionErrorKind } from '../kafka/producer.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
+import type { GroupMember, TopicPartition, TransportProducer } from '../transport/types.js';
 import type { CommitCoordinator } from './commit-coordinator.js';
 import type { OutputWriter } from './output-writer.js';
 import type { PartitionIntake } from './partition-intake.js';
@@ -21,8 +21,8 @@ import { type RuntimeRetryOptions, retriesExhausted, retryOptions } from './reco
 import type { TaskManager } from './task-manager.js';
 
 export interface TransactionRecoveryOptions {
-  producer: BusProducer;
-  consumer: BusConsumer;
+  producer: TransportProducer;
+  consumer: GroupMember;
   tasks: TaskManager;
   intake: PartitionIntake;
   outputs: OutputWriter;

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.js';
 import { silentLogger } from '../../../core/logger.js';
 import { InMemoryStoreProvider } from '../../../processors/stores/storeProvider.js';
-import { ChangelogRestorer } from '../../../runtime/engine/changelog-restorer.js';
 import { TaskManager, type TaskManagerOptions } from '../../../runtime/engine/task-manager.js';
+import { KafkaChangelogReader as ChangelogRestorer } from '../../../runtime/transport/librdkafka/changelog-reader.js';
 import type { TopologyPlan } from '../../../topology/plan.js';
 import { servicesConfig } from '../../support/services.js';
 

@@ -3,11 +3,12 @@
 // writes are skipped) and replays every record into the store without re-logging it.
 
 import Kafka from 'node-rdkafka';
-import type { ConnectionConfig } from '../../core/config.js';
-import type { StateStore } from '../../topology/plan.js';
-import { kafkaError } from '../kafka/producer.js';
+import type { ConnectionConfig } from '../../../core/config.js';
+import type { StateStore } from '../../../topology/plan.js';
+import { kafkaError } from '../../kafka/producer.js';
+import type { ChangelogReader } from '../types.js';
 
-export class ChangelogRestorer {
+export class KafkaChangelogReader implements ChangelogReader {
   private consumer?: Kafka.KafkaConsumer;
   /** One restore at a time: the restore consumer is assigned one changelog partition at a time. */
   private queue: Promise<unknown> = Promise.resolve();

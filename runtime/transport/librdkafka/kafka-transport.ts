@@ -1,0 +1,188 @@
+// The librdkafka transport: thin adapters over the battle-tested BusConsumer, BusProducer and
+// TopicManager. A fetched batch is converted once (`toRawRecord`, the one allocation per record the
+// engine always paid) and handed over whole.
+
+import type Kafka from 'node-rdkafka';
+import type { ConnectionConfig } from '../../../core/config.js';
+import type { OutgoingRecord } from '../../../core/record.js';
+import { toRawRecord } from '../../engine/kafka-message.js';
+import { BusConsumer } from '../../kafka/consumer.js';
+import { BusProducer } from '../../kafka/producer.js';
+import { TopicManager } from '../../kafka/topics.js';
+import type {
+  ChangelogReader,
+  DeliveryReport,
+  GroupMember,
+  GroupMemberOptions,
+  PartitionLagSample,
+  TopicPartition,
+  TopicPartitionOffset,
+  Transport,
+  TransportAdmin,
+  TransportProducer,
+  TransportProducerOptions,
+} from '../types.js';
+import { KafkaChangelogReader } from './changelog-reader.js';
+
+/** A transport over a Kafka cluster through node-rdkafka. */
+export function kafkaTransport(connection: ConnectionConfig): Transport {
+  return {
+    kind: 'librdkafka',
+    clientId: connection.kafka.clientId,
+    member: (options) => new KafkaGroupMember(connection, options),
+    producer: (options) => new KafkaTransportProducer(connection, options),
+    admin: (): TransportAdmin => new TopicManager(connection),
+    changelogReader: (groupId): ChangelogReader => new KafkaChangelogReader(connection, groupId),
+  };
+}
+
+export class KafkaGroupMember implements GroupMember {
+  readonly consumer: BusConsumer;
+
+  constructor(connection: ConnectionConfig, o: GroupMemberOptions) {
+    const onBatch = o.onBatch;
+    this.consumer = new BusConsumer({
+      connection,
+      groupId: o.groupId,
+      clientId: o.clientId,
+      topics: o.topics,
+      batchSize: o.batchSize,
+      isolationLevel: o.isolationLevel,
+      assignmentStrategy: o.assignmentStrategy,
+      librdkafka: o.librdkafka,
+      logger: o.logger,
+      onAssign: o.onAssign ? async (partitions) => (await o.onAssign?.(partitions)) ?? undefined : undefined,
+      onRevoke: o.onRevoke,
+      onBatch: (messages) => onBatch(messages.map(toRawRecord)),
+      onError: o.onError,
+    });
+  }
+
+  /** The node-rdkafka consumer (transactions send its group metadata). */
+  get native(): Kafka.KafkaConsumer {
+    return this.consumer.native;
+  }
+
+  get rebalances(): number {
+    return this.consumer.rebalances;
+  }
+
+  connect(): Promise<void> {
+    return this.consumer.connect();
+  }
+
+  start(): void {
+    this.consumer.start();
+  }
+
+  assignment(): TopicPartition[] {
+    return this.consumer.assignment();
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    this.consumer.pause(partitions);
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    this.consumer.resume(partitions);
+  }
+
+  seek(tp: TopicPartitionOffset): void {
+    this.consumer.seek(tp);
+  }
+
+  commit(offsets: TopicPartitionOffset[], sync?: boolean): void {
+    this.consumer.commit(offsets, sync);
+  }
+
+  committed(partitions: TopicPartition[]): Promise<TopicPartitionOffset[]> {
+    return this.consumer.committed(partitions);
+  }
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.consumer.exclusive(fn);
+  }
+
+  lag(): PartitionLagSample[] {
+    const owned = this.consumer.assignment();
+    if (owned.length === 0) return [];
+    let positions: { topic: string; partition: number; offset?: number }[];
+    try {
+      positions = this.native.position(owned);
+    } catch {
+      return [];
+    }
+    const out: PartitionLagSample[] = [];
+    for (const p of positions) {
+      try {
+        const { highOffset } = this.native.getWatermarkOffsets(p.topic, p.partition);
+        if (highOffset < 0 || p.offset === undefined || p.offset < 0) continue;
+        out.push({ topic: p.topic, partition: p.partition, lag: Math.max(0, highOffset - p.offset) });
+      } catch {
+        // no watermark cached yet for this partition
+      }
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.consumer.close();
+  }
+}
+
+export class KafkaTransportProducer implements TransportProducer {
+  readonly producer: BusProducer;
+
+  constructor(connection: ConnectionConfig, o: TransportProducerOptions) {
+    this.producer = new BusProducer({
+      connection,
+      clientId: o.clientId,
+      transactionalId: o.transactionalId,
+      librdkafka: o.librdkafka,
+    });
+  }
+
+  get transactional(): boolean {
+    return this.producer.transactional;
+  }
+
+  get inFlight(): number {
+    return this.producer.inFlight;
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
+    return this.producer.send(record);
+  }
+
+  flush(timeoutMs?: number): Promise<void> {
+    return this.producer.flush(timeoutMs);
+  }
+
+  beginTransaction(): Promise<void> {
+    return this.producer.beginTransaction();
+  }
+
+  sendOffsetsToTransaction(offsets: TopicPartitionOffset[], member: GroupMember): Promise<void> {
+    return this.producer.sendOffsetsToTransaction(offsets, (member as KafkaGroupMember).native);
+  }
+
+  commitTransaction(): Promise<void> {
+    return this.producer.commitTransaction();
+  }
+
+  abortTransaction(): Promise<void> {
+    return this.producer.abortTransaction();
+  }
+
+  reinitialize(): Promise<void> {
+    return this.producer.reinitialize();
+  }
+
+  disconnect(timeoutMs?: number): Promise<void> {
+    return this.producer.disconnect(timeoutMs);
+  }
+}
