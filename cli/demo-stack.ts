@@ -136,7 +136,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     // One registry per instance: each has its own `/metrics`, as separate processes would.
     const registries = Array.from({ length: count }, () => new Registry());
     const dashboard = new DashboardState({
-      registries: [processRegistry, ...registries],
+      registries: [processRegistry, demo.metrics, ...registries],
       topologies: Object.values(demo.plans).map((plan) => ({
         applicationId: plan.applicationId,
         mermaid: plan.describeMermaid(),
@@ -165,7 +165,12 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       const deps: GatewayDependencies = {
         decoder: avroEventDecoder(demo.registry),
         logger,
-        httpRoutes: demoRoutes(demo, [processRegistry, registries[i] as Registry], dashboard),
+        httpRoutes: demoRoutes(
+          demo,
+          // The runtimes' metrics once, on the first instance's scrape target.
+          [processRegistry, ...(i === 0 ? [demo.metrics] : []), registries[i] as Registry],
+          dashboard,
+        ),
       };
       if (demo.mode === 'embedded') {
         const lanes = demo.lanes;

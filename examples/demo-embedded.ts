@@ -1,21 +1,19 @@
-// The zero-setup demo: the in-process broker, an in-memory schema registry, the example topologies
-// on the embedded runner (real time, wall-clock punctuation) and the services publishing through
-// the embedded publisher. No Java, Kafka or Redis; the same services and topologies run on Kafka
-// in demo-kafka.ts.
+// The zero-setup demo: the in-process broker, an in-memory schema registry, and the same
+// applications and services as on Kafka (demo-apps.ts) on the in-process transport. No Java, Kafka
+// or Redis.
 
-import { createLaneFeed, EmbeddedEventPublisher, EmbeddedStreamsRuntime } from '../runtime/embedded/index.js';
-import { InProcessBroker } from '../runtime/testing/index.js';
+import { InProcessBroker } from '../runtime/transport/inprocess/broker.js';
+import { InProcessTransport } from '../runtime/transport/inprocess/inprocess-transport.js';
+import { createLaneFeed } from '../runtime/transport/inprocess/lane-feed.js';
 import { InMemorySchemaRegistry } from '../schemas/index.js';
-import { AccountDirectory } from './accounts.js';
+import { startDemoApps } from './demo-apps.js';
 import type { DemoConfig } from './demo-config.js';
 import type { EmbeddedDemoHandle } from './demo-handle.js';
-import { startDemoServices } from './demo-services.js';
-import { type ApplicationName, allTopics } from './topics.js';
-import { buildDemoPlans, demoSerdes } from './topologies/index.js';
+import { allTopics } from './topics.js';
 
 /** Starts the demo in this process. */
 export async function startEmbeddedDemo(config: DemoConfig): Promise<EmbeddedDemoHandle> {
-  const { topics, partitions, logger } = config;
+  const { topics, partitions } = config;
   const broker = new InProcessBroker({
     defaultPartitions: partitions,
     maxRecordsPerPartition: config.retainRecordsPerPartition,
@@ -25,56 +23,20 @@ export async function startEmbeddedDemo(config: DemoConfig): Promise<EmbeddedDem
     broker.createTopic(topic, { partitions, config: compacted ? { 'cleanup.policy': 'compact' } : {} });
   }
   const registry = new InMemorySchemaRegistry();
-  const serdes = await demoSerdes(registry, topics);
-  const directory = new AccountDirectory(config.accounts);
-  const plans = buildDemoPlans({
-    topics,
-    serdes,
-    directory,
-    riskPolicy: config.riskPolicy,
-    chainTimeoutMs: config.chainTimeoutMs,
-  });
-  const runtimes: EmbeddedStreamsRuntime[] = [];
-  const runtimesOf = new Map<ApplicationName, EmbeddedStreamsRuntime[]>();
-  for (const [name, plan] of Object.entries(plans) as [ApplicationName, (typeof plans)[ApplicationName]][]) {
-    const instances = Array.from(
-      { length: config.runtimeInstances },
-      () => new EmbeddedStreamsRuntime({ broker, plan, partitions, logger }),
-    );
-    runtimesOf.set(name, instances);
-    runtimes.push(...instances);
-  }
-  await Promise.all(runtimes.map((r) => r.start()));
-  const healthOf = (name: ApplicationName) => () =>
-    runtimesOf.get(name)?.some((r) => r.running) ? ('HEALTHY' as const) : ('UNHEALTHY' as const);
-  const services = await startDemoServices(
-    config,
-    (source) => new EmbeddedEventPublisher({ broker, registry, source, topics: topics.domain }),
-    {
-      'risk-engine': healthOf('risk'),
-      'portfolio-service': healthOf('portfolio'),
-      'lane-router': healthOf('laneRouter'),
-    },
-  );
-  let stopping: Promise<void> | undefined;
+  const apps = await startDemoApps(config, new InProcessTransport({ broker }), registry);
   return {
     mode: 'embedded',
     topics,
     laneTopics: topics.lanes,
-    directory,
-    symbols: services.marketData.symbols,
+    symbols: apps.services.marketData.symbols,
     registry,
-    plans,
-    services,
     broker,
     lanes: createLaneFeed(broker, topics.lanes),
-    runtimes,
-    stop() {
-      stopping ??= (async () => {
-        await services.stop();
-        await Promise.all(runtimes.map((r) => r.stop()));
-      })();
-      return stopping;
-    },
+    ...pick(apps),
   };
+}
+
+function pick(apps: Awaited<ReturnType<typeof startDemoApps>>) {
+  const { directory, plans, services, runtimes, metrics } = apps;
+  return { directory, plans, services, runtimes, metrics, stop: () => apps.stop() };
 }

@@ -1,11 +1,12 @@
 // What `startDemo` hands back: the topics and plans, the account directory a gateway authorizes
-// against, the running services, and — per mode — the embedded broker with its lane feed, or the
-// Kafka connection with the StreamsRuntime instances.
+// against, the running services and StreamsRuntime instances with their metrics, and — per mode —
+// the in-process broker with its lane feed, or the Kafka connection.
 
+import type { Registry } from 'prom-client';
 import type { ConnectionConfig } from '../core/config.js';
-import type { EmbeddedStreamsRuntime, LaneFeed } from '../runtime/embedded/index.js';
 import type { StreamsRuntime } from '../runtime/engine/streams-runtime.js';
-import type { InProcessBroker } from '../runtime/testing/index.js';
+import type { InProcessBroker } from '../runtime/transport/inprocess/broker.js';
+import type { LaneFeed } from '../runtime/transport/inprocess/lane-feed.js';
 import type { Priority, SchemaRegistry } from '../schemas/index.js';
 import type { TopologyPlan } from '../topology/index.js';
 import type { AccountDirectory } from './accounts.js';
@@ -25,6 +26,10 @@ export interface DemoHandleBase {
   /** The compiled applications, by name (`plans.risk.describe()`). */
   readonly plans: Readonly<Record<ApplicationName, TopologyPlan>>;
   readonly services: DemoServices;
+  /** Every application instance (`runtimeInstances` per application). */
+  readonly runtimes: readonly StreamsRuntime[];
+  /** The runtimes' Prometheus metrics: records in/out, per-lane latency, lag. */
+  readonly metrics: Registry;
   /** Stops the services, then the topologies (idempotent). */
   stop(): Promise<void>;
 }
@@ -35,14 +40,12 @@ export interface EmbeddedDemoHandle extends DemoHandleBase {
   readonly broker: InProcessBroker;
   /** The lane topics as a gateway consumes them: records with positions, live appends, resume reads. */
   readonly lanes: LaneFeed;
-  readonly runtimes: readonly EmbeddedStreamsRuntime[];
 }
 
 /** The demo on real Kafka and a real schema registry. */
 export interface KafkaDemoHandle extends DemoHandleBase {
   readonly mode: 'kafka';
   readonly connection: ConnectionConfig;
-  readonly runtimes: readonly StreamsRuntime[];
   /** Every topic the demo created or its applications own (for cleanup). */
   topicNames(): string[];
 }

@@ -1,12 +1,13 @@
 // The one interface the example services publish through. A service never knows whether its
-// events go to Kafka (through `EventPublisher`, Avro-encoded against the schema registry) or to
-// the embedded demo's in-process broker: both apply the same envelope rules and both hand back the
-// event as written, which a service needs to continue the chain (`causedBy`) it started.
+// events go to Kafka or to the embedded demo's in-process broker: `EventPublisher` runs over either
+// transport and hands back the event as written, which a service needs to continue the chain
+// (`causedBy`) it started.
 
-import type { PublishedEvent } from '../../runtime/embedded/index.js';
+import type { PublishedEvent as Published } from '../../runtime/client/event-publisher.js';
 import type { TradeMasterEvent } from '../../schemas/index.js';
 
-export type { PublishedEvent };
+/** An event as it was written (envelope stamped) and where it landed. */
+export type PublishedEvent<E extends TradeMasterEvent = TradeMasterEvent> = Published<E>;
 
 /** Options of one publish. */
 export interface SinkPublishOptions {

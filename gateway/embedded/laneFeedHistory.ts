@@ -4,7 +4,7 @@
 // broker drops old records, which `ResumeService` reports as a gap like Kafka retention.
 
 import { KafkaError } from '../../core/errors.js';
-import type { LaneFeed } from '../../runtime/embedded/lane-feed.js';
+import type { LaneFeed } from '../../runtime/transport/inprocess/lane-feed.js';
 import type { HistoryMessage, HistoryReader, ReadRange, Watermarks } from '../replay/historyReader.js';
 
 const CHUNK = 500;

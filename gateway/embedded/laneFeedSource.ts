@@ -5,7 +5,7 @@
 // instance owns every partition: there is no group to share them with.
 
 import type { Logger } from '../../core/logger.js';
-import type { LaneRecord as FeedRecord, LaneFeed } from '../../runtime/embedded/lane-feed.js';
+import type { LaneRecord as FeedRecord, LaneFeed } from '../../runtime/transport/inprocess/lane-feed.js';
 import type { GatewayConfig } from '../config.js';
 import { LanePlanner } from '../delivery/lanePlanner.js';
 import type { LaneRecord, LaneSink, LaneSource, TopicPartition } from '../delivery/laneSource.js';

@@ -34,6 +34,8 @@ export interface RecordStats {
   skipped: number;
   /** Attempts repeated after a RETRY decision. */
   retried: number;
+  /** Wall-clock punctuations run (correlation timeouts, window closes). */
+  punctuations: number;
 }
 
 export interface RecordProcessorOptions {

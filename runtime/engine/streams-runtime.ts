@@ -73,7 +73,7 @@ export class StreamsRuntime {
   private restoring = 0;
   private stopping?: Promise<void>;
   /** Counters for metrics and readiness. */
-  readonly stats: RecordStats = { processed: 0, deadLettered: 0, skipped: 0, retried: 0 };
+  readonly stats: RecordStats = { processed: 0, deadLettered: 0, skipped: 0, retried: 0, punctuations: 0 };
 
   /** Records handed to the producer (outputs, changelog and dead-letter writes). */
   get produced(): number {
@@ -301,6 +301,30 @@ export class StreamsRuntime {
     );
   }
 
+  /** Started, and neither stopped nor failed. */
+  get running(): boolean {
+    return this.started && !this.fatal && !this.stopping;
+  }
+
+  /** Changelog records restored into stores so far. */
+  get restoredRecords(): number {
+    return this.tasks.restoredRecords;
+  }
+
+  /**
+   * Resolves once nothing is queued or held, every owned partition is read to its end (cached
+   * watermarks; exact in-process) and every output is acknowledged — or the runtime stopped.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.outputs.settled();
+      if (!this.running) return;
+      const caughtUp = this.consumer.lag().every((l) => l.lag === 0);
+      if (caughtUp && this.scheduler.pending === 0 && !this.records.blocked && this.restoring === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
   get rebalances(): number {
     return this.consumer.rebalances;
   }
@@ -357,6 +381,7 @@ export class StreamsRuntime {
   }
 
   private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
+    this.stats.punctuations++;
     if (error) this.log.warn({ err: error }, 'punctuation failed');
     const run = () => {
       for (const out of outputs) this.outputs.write(out);

@@ -2,8 +2,8 @@
 // records, compacted topics keep the latest per key, offsets never move, and readers below the
 // first kept offset (consumers, the lane feed) continue from it.
 import { describe, expect, it } from 'vitest';
-import { createLaneFeed } from '../../../runtime/embedded/index.js';
 import { InProcessBroker } from '../../../runtime/testing/index.js';
+import { createLaneFeed } from '../../../runtime/transport/inprocess/lane-feed.js';
 
 const put = (broker: InProcessBroker, topic: string, key: string, value: string) =>
   broker.produce({ topic, key: Buffer.from(key), value: Buffer.from(value), partition: 0 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../../examples/demo.js';
 import type { EmbeddedDemoHandle } from '../../../examples/demo-handle.js';
 import type { OrderLifecycleChain } from '../../../examples/topologies/index.js';
-import type { LaneRecord } from '../../../runtime/embedded/index.js';
+import type { LaneRecord } from '../../../runtime/transport/inprocess/lane-feed.js';
 import { createGenericAvroDecoder, type TradeMasterEvent } from '../../../schemas/index.js';
 import { waitFor } from '../../support/kafka.js';
 

@@ -11,7 +11,7 @@ import {
   orderLifecycleTopology,
   portfolioTopology,
 } from '../../../examples/topologies/index.js';
-import { stampEnvelope } from '../../../runtime/embedded/index.js';
+import { stampEnvelope } from '../../../runtime/client/event-publisher.js';
 import { InProcessBroker, TopologyTestDriver } from '../../../runtime/testing/index.js';
 import { sampleEvent, type TradeMasterEvent } from '../../../schemas/index.js';
 import { Serdes } from '../../../topology/index.js';

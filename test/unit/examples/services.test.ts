@@ -10,8 +10,9 @@ import { createPlatformMonitor } from '../../../examples/services/platform-monit
 import { SeededRandom } from '../../../examples/services/random.js';
 import { TradingService } from '../../../examples/services/trading-service.js';
 import type { EventSink } from '../../../examples/sinks/event-sink.js';
-import { EmbeddedEventPublisher, stampEnvelope } from '../../../runtime/embedded/index.js';
+import { EventPublisher, stampEnvelope } from '../../../runtime/client/event-publisher.js';
 import { InProcessBroker } from '../../../runtime/testing/index.js';
+import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
 import {
   familyOfEvent,
   InMemorySchemaRegistry,
@@ -23,7 +24,11 @@ import {
 /** A sink on a fresh broker that remembers what it wrote. */
 function capturingSink(source: string): EventSink & { events: TradeMasterEvent[]; broker: InProcessBroker } {
   const broker = new InProcessBroker({ defaultPartitions: 3 });
-  const publisher = new EmbeddedEventPublisher({ broker, registry: new InMemorySchemaRegistry(), source });
+  const publisher = new EventPublisher({
+    transport: new InProcessTransport({ broker }),
+    registry: new InMemorySchemaRegistry(),
+    source,
+  });
   const events: TradeMasterEvent[] = [];
   return {
     events,

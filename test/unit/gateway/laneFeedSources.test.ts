@@ -9,8 +9,8 @@ import type { LaneRecord } from '../../../gateway/delivery/laneSource.js';
 import { LaneFeedHistory } from '../../../gateway/embedded/laneFeedHistory.js';
 import { LaneFeedSource } from '../../../gateway/embedded/laneFeedSource.js';
 import type { HistoryMessage } from '../../../gateway/replay/historyReader.js';
-import { createLaneFeed } from '../../../runtime/embedded/lane-feed.js';
 import { InProcessBroker } from '../../../runtime/testing/broker.js';
+import { createLaneFeed } from '../../../runtime/transport/inprocess/lane-feed.js';
 
 const topics = { CRITICAL: 'l.critical', HIGH: 'l.high', STANDARD: 'l.standard', BACKGROUND: 'l.background' };
 

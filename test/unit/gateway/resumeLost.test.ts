@@ -17,8 +17,8 @@ import { LaneFeedHistory } from '../../../gateway/embedded/laneFeedHistory.js';
 import { LaneFeedSource } from '../../../gateway/embedded/laneFeedSource.js';
 import { GatewayMetrics } from '../../../gateway/metrics.js';
 import { ResumeService } from '../../../gateway/replay/resumeService.js';
-import { createLaneFeed } from '../../../runtime/embedded/lane-feed.js';
 import { InProcessBroker } from '../../../runtime/testing/broker.js';
+import { createLaneFeed } from '../../../runtime/transport/inprocess/lane-feed.js';
 import { sampleEvent } from '../../../schemas/samples.js';
 
 const topics = { CRITICAL: 'l.critical', HIGH: 'l.high', STANDARD: 'l.standard', BACKGROUND: 'l.background' };

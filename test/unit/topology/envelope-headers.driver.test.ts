@@ -7,8 +7,9 @@ import { HEADERS } from '../../../core/headers.js';
 import type { OutgoingHeaders, RecordHeaders } from '../../../core/record.js';
 import { derivedId, newEvent } from '../../../examples/events.js';
 import { riskTopology } from '../../../examples/topologies/index.js';
-import { EmbeddedEventPublisher } from '../../../runtime/embedded/index.js';
+import { EventPublisher } from '../../../runtime/client/event-publisher.js';
 import { InProcessBroker, TopologyTestDriver } from '../../../runtime/testing/index.js';
+import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
 import {
   type EventOf,
   type FamilyValue,
@@ -128,7 +129,11 @@ describe('headers belong to the output (test driver)', () => {
     t.input.pipeInput('MSFT', fill, { headers: publishedHeaders(fill) });
     const [out] = t.risk.readRecordsToList();
     const broker = new InProcessBroker({ defaultPartitions: 1 });
-    const publisher = new EmbeddedEventPublisher({ broker, registry: t.registry, source: 'other' });
+    const publisher = new EventPublisher({
+      transport: new InProcessTransport({ broker }),
+      registry: t.registry,
+      source: 'other',
+    });
     const published = await publisher.publish(out?.value as TradeMasterEvent, {
       headers: { [HEADERS.traceparent]: Buffer.from(TRACEPARENT), 'x-tenant': Buffer.from('acme') },
     });

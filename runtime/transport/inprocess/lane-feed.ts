@@ -7,8 +7,8 @@
 // The broker may bound its partitions (`maxRecordsPerPartition`): the low watermark then moves up
 // like Kafka's under retention, and a cursor below it is behind retention (a gap to report).
 
-import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
-import type { BrokerRecord, InProcessBroker } from '../testing/broker.js';
+import { PRIORITIES, type Priority } from '../../../schemas/catalog.js';
+import type { BrokerRecord, InProcessBroker } from './broker.js';
 
 /** One record of a lane topic: raw Avro bytes (Confluent framing) and their position. */
 export interface LaneRecord {

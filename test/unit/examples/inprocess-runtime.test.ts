@@ -1,24 +1,47 @@
-// The embedded runner on the in-process broker, in real time: wall-clock punctuation fires by
-// itself, a second instance of an application takes over partitions with their state, failures go
-// to the error handler, and outputs are visible to other applications as they are produced.
+// StreamsRuntime on the in-process transport, in real time (the zero-setup demo's engine):
+// wall-clock punctuation fires by itself, a second instance of an application takes over
+// partitions with their state, failures go to the error handler, and outputs are visible to other
+// applications as they are produced.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../../examples/accounts.js';
 import { orderPlaced } from '../../../examples/services/order-events.js';
 import { type OrderLifecycleChain, orderLifecycleTopology } from '../../../examples/topologies/index.js';
-import { EmbeddedEventPublisher, EmbeddedStreamsRuntime } from '../../../runtime/embedded/index.js';
+import { EventPublisher } from '../../../runtime/client/event-publisher.js';
+import { Decision } from '../../../runtime/engine/error-handlers.js';
+import { StreamsRuntime, type StreamsRuntimeOptions } from '../../../runtime/engine/streams-runtime.js';
 import { InProcessBroker } from '../../../runtime/testing/index.js';
-import { Serdes, TopologyBuilder } from '../../../topology/index.js';
+import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
+import { Serdes, TopologyBuilder, type TopologyPlan } from '../../../topology/index.js';
 import { waitFor } from '../../support/kafka.js';
 import { exampleFixture } from './support.js';
 
-const running: EmbeddedStreamsRuntime[] = [];
+const running: StreamsRuntime[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()));
 });
 
-function start(runtime: EmbeddedStreamsRuntime): EmbeddedStreamsRuntime {
+function start(runtime: StreamsRuntime): StreamsRuntime {
   running.push(runtime);
   return runtime;
+}
+
+/** A runtime of `plan` on `broker`, its external sources created with `partitions`. */
+function onBroker(
+  broker: InProcessBroker,
+  plan: TopologyPlan,
+  options: Partial<StreamsRuntimeOptions> & { partitions?: number } = {},
+): StreamsRuntime {
+  const internal = new Set(plan.internalTopics.map((t) => t.name));
+  for (const t of plan.sourceTopics)
+    if (!internal.has(t) && !broker.hasTopic(t)) broker.createTopic(t, { partitions: options.partitions });
+  return start(
+    new StreamsRuntime({
+      transport: new InProcessTransport({ broker }),
+      plan,
+      defaultPartitions: options.partitions ?? broker.partitionCount(plan.sourceTopics[0] as string),
+      ...options,
+    }),
+  );
 }
 
 const chainsOn = (broker: InProcessBroker, topic: string): OrderLifecycleChain[] =>
@@ -52,19 +75,19 @@ const latestCounts = (broker: InProcessBroker) => {
   return out;
 };
 
-describe('EmbeddedStreamsRuntime', () => {
+describe('StreamsRuntime on the in-process transport', () => {
   it('closes an order chain by wall-clock inactivity with no further record', async () => {
     const f = await exampleFixture();
     const broker = new InProcessBroker({ defaultPartitions: 2 });
     const plan = orderLifecycleTopology(f.topics, f.serdes, { inactivityTimeoutMs: 300 }).build({
       applicationId: 'tm-lifecycle-rt',
     });
-    const runtime = start(new EmbeddedStreamsRuntime({ broker, plan, partitions: 2 }));
+    const runtime = onBroker(broker, plan, { partitions: 2 });
     await runtime.start();
     expect(runtime.taskIds.sort()).toEqual(['0_0', '0_1', '1_0', '1_1']);
 
-    const publisher = new EmbeddedEventPublisher({
-      broker,
+    const publisher = new EventPublisher({
+      transport: new InProcessTransport({ broker }),
       registry: f.serdes.registry,
       source: 'order-gateway',
     });
@@ -99,10 +122,12 @@ describe('EmbeddedStreamsRuntime', () => {
   it('hands partitions and their restored state to the instance that stays', async () => {
     const broker = new InProcessBroker({ defaultPartitions: 4 });
     const plan = countingPlan('word-count');
-    const a = start(new EmbeddedStreamsRuntime({ broker, plan }));
-    const b = start(new EmbeddedStreamsRuntime({ broker, plan }));
+    const a = onBroker(broker, plan);
+    const b = onBroker(broker, plan);
     await a.start();
     await b.start();
+    // The first instance gives its partitions up once it has committed them (asynchronously).
+    await waitFor(() => a.taskIds.length === 2, 5_000, 'the rebalance');
     expect(a.taskIds.length).toBe(2);
     expect(b.taskIds.length).toBe(2);
     const words = ['ask', 'bid', 'fill', 'halt', 'ask', 'bid', 'fill', 'halt'];
@@ -122,16 +147,14 @@ describe('EmbeddedStreamsRuntime', () => {
   it('reports a failing record to the handler and keeps processing, or stops on fail', async () => {
     const broker = new InProcessBroker();
     const seen: string[] = [];
-    const lenient = start(
-      new EmbeddedStreamsRuntime({
-        broker,
-        plan: countingPlan('lenient'),
-        onError: (e) => {
-          seen.push(String(e.context.stage));
-          return 'continue';
+    const lenient = onBroker(broker, countingPlan('lenient'), {
+      errorHandlers: {
+        processing: (failure) => {
+          seen.push(String(failure.stage));
+          return Decision.CONTINUE;
         },
-      }),
-    );
+      },
+    });
     await lenient.start();
     for (const w of ['ok', 'boom', 'ok'])
       broker.produce({ topic: 'words', key: Buffer.from('k'), value: Buffer.from(w) });
@@ -139,9 +162,9 @@ describe('EmbeddedStreamsRuntime', () => {
     expect(seen).toEqual(['check']);
     expect(latestCounts(broker).k).toBe(2);
 
-    const strict = start(
-      new EmbeddedStreamsRuntime({ broker, plan: countingPlan('strict'), onError: () => 'fail' }),
-    );
+    const strict = onBroker(broker, countingPlan('strict'), {
+      errorHandlers: { processing: () => Decision.FAIL },
+    });
     const failed = new Promise((resolve) => strict.onFailed(resolve));
     await strict.start();
     await failed;

@@ -1,29 +1,34 @@
-// The embedded runner writes the same headers as the Kafka runtime and the test driver (they share
-// the task and sink code): the risk topology on the in-process broker, fed by the embedded
-// publisher, labels every risk alert with its own envelope, not the fill's.
+// StreamsRuntime on the in-process transport writes the same headers as on Kafka and in the test
+// driver (one engine): the risk topology on the in-process broker, fed by `EventPublisher` over the
+// same transport, labels every risk alert with its own envelope, not the fill's.
 import { afterEach, describe, expect, it } from 'vitest';
 import { riskTopology } from '../../../examples/topologies/index.js';
-import { EmbeddedEventPublisher, EmbeddedStreamsRuntime } from '../../../runtime/embedded/index.js';
+import { EventPublisher } from '../../../runtime/client/event-publisher.js';
+import { StreamsRuntime } from '../../../runtime/engine/streams-runtime.js';
 import { InProcessBroker } from '../../../runtime/testing/index.js';
+import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
 import type { TradeMasterEvent } from '../../../schemas/index.js';
 import { waitFor } from '../../support/kafka.js';
 import { exampleFixture, fillOf, priceOf } from './support.js';
 
-const running: EmbeddedStreamsRuntime[] = [];
+const running: StreamsRuntime[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()));
 });
 
-describe('envelope headers on the embedded runner', () => {
+describe('envelope headers on the in-process transport', () => {
   it('every risk alert on the CRITICAL lane and the risk topic carries its own type, CRITICAL and its ids', async () => {
     const f = await exampleFixture();
     const broker = new InProcessBroker({ defaultPartitions: 2 });
     const plan = riskTopology(f.topics, f.serdes, f.directory).build({ applicationId: 'tm-risk-embedded' });
-    const runtime = new EmbeddedStreamsRuntime({ broker, plan, partitions: 2 });
+    const internal = new Set(plan.internalTopics.map((t) => t.name));
+    for (const t of plan.sourceTopics) if (!internal.has(t)) broker.createTopic(t, { partitions: 2 });
+    const transport = new InProcessTransport({ broker });
+    const runtime = new StreamsRuntime({ transport, plan, defaultPartitions: 2 });
     running.push(runtime);
     await runtime.start();
-    const publisher = new EmbeddedEventPublisher({
-      broker,
+    const publisher = new EventPublisher({
+      transport,
       registry: f.serdes.registry,
       source: 'order-gateway',
       topics: { OrderEvent: f.topics.domain.OrderEvent },
