@@ -86,6 +86,10 @@ export function createSocketServer(
     pingTimeout: s.pingTimeoutMs,
     maxHttpBufferSize: s.maxHttpBufferSize,
     serveClient: false,
+    // Off (Socket.IO's default, pinned here): a broadcast is then encoded once into one websocket
+    // frame that every socket of the room is handed as is; with compression on, each socket would
+    // encode (and deflate) its own copy.
+    perMessageDeflate: false,
     ...(s.corsOrigins ? { cors: { origin: s.corsOrigins, credentials: true } } : {}),
     ...(redis
       ? {
