@@ -82,6 +82,8 @@ export interface StreamsRuntimeOptions {
    * provider (`OTEL_TRACES_SAMPLER`), so a low ratio keeps the throughput target.
    */
   tracer?: Tracer;
+  /** Told about a failed wall-clock punctuation (also logged); what it emitted before is written. */
+  onPunctuationError?: (error: unknown) => void;
   /** Prometheus metrics to update (see `RuntimeMetrics`). */
   metrics?: RuntimeMetrics;
   /** Per processed record (after its outputs are acknowledged): lane, ms waited+processed, ms since create time. */

@@ -1,4 +1,5 @@
-// Runs a compiled topology on a Kafka consumer group. One consumer and one producer per instance;
+// Runs a compiled topology on a consumer group of its transport (Kafka through librdkafka, or the
+// in-process broker of the demo and the test driver). One consumer and one producer per instance;
 // records wait in per-partition queues and a PriorityLaneScheduler picks what runs next, so
 // CRITICAL work overtakes a BACKGROUND backlog without reordering any partition. Backpressure pauses
 // partitions whose queue is full. At-least-once commits an offset only once every output of the
@@ -14,7 +15,6 @@ import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import { PriorityLaneScheduler } from '../lanes/priority-lane-scheduler.js';
 import type { PartitionLag } from '../observability/runtime-metrics.js';
-import { kafkaTransport } from '../transport/librdkafka/kafka-transport.js';
 import type {
   ChangelogReader,
   GroupMember,
@@ -30,19 +30,13 @@ import { OffsetTracker } from './offset-tracker.js';
 import { OutputWriter } from './output-writer.js';
 import { PartitionIntake } from './partition-intake.js';
 import { RecordProcessor, type RecordStats } from './record-processor.js';
+import { drainToQuiescence, memberBasics, runtimeProducer, transportOf } from './runtime-clients.js';
 import type { StreamsRuntimeOptions } from './streams-runtime-options.js';
 import { TaskManager, type TaskStatus } from './task-manager.js';
 import { ensureTopologyTopics } from './topology-topics.js';
 import { TransactionRecovery } from './transaction-recovery.js';
 
 export type { ProcessingGuarantee, StreamsRuntimeOptions };
-
-function transportOf(options: StreamsRuntimeOptions): Transport {
-  if (options.transport) return options.transport;
-  if (!options.connection)
-    throw new BusError('BAD_REQUEST', 'StreamsRuntime needs a `connection` (Kafka) or a `transport`');
-  return kafkaTransport(options.connection);
-}
 
 type Message = TransportRecord;
 
@@ -64,13 +58,14 @@ export class StreamsRuntime {
   private readonly recovery: TransactionRecovery;
   private readonly deadLetterTopic: string;
   private draining = false;
+  /** Driven synchronously by `drainSync` (the test driver): no timers, no macrotask drains. */
+  private manual = false;
   private commitTimer?: NodeJS.Timeout;
   private readonly outputs: OutputWriter;
   private readonly stageCounts = new Map<string, number>();
   private fatal?: unknown;
   private failedListeners: ((e: unknown) => void)[] = [];
   private started = false;
-  private restoring = 0;
   private stopping?: Promise<void>;
   /** Counters for metrics and readiness. */
   readonly stats: RecordStats = { processed: 0, deadLettered: 0, skipped: 0, retried: 0, punctuations: 0 };
@@ -92,16 +87,7 @@ export class StreamsRuntime {
     this.scheduler = new PriorityLaneScheduler(options.lanes);
     const instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 8);
     const clientId = `${this.transport.clientId}-${plan.applicationId}-${instanceId}`;
-    this.producer = this.transport.producer({
-      clientId: `${clientId}-producer`,
-      transactionalId: this.guarantee === 'exactly_once' ? `${plan.applicationId}-${instanceId}` : undefined,
-      // A crashed instance's open transaction blocks read_committed readers until it times out
-      // (or the same transactional id restarts): keep that window short.
-      librdkafka: {
-        ...(this.guarantee === 'exactly_once' ? { 'transaction.timeout.ms': 10_000 } : {}),
-        ...options.librdkafka?.producer,
-      },
-    });
+    this.producer = runtimeProducer(this.transport, options, this.guarantee, clientId, instanceId);
     this.outputs = new OutputWriter({
       producer: this.producer,
       production: handlers.production,
@@ -128,39 +114,16 @@ export class StreamsRuntime {
       onRunning: (partitions) => this.intake.running(partitions),
       onRestoreFailed: (e) => this.fail(e),
     });
-    const topics = [...new Set(plan.subtopologies.flatMap((s) => s.sourceTopics))];
-    // A sub-topology reading several co-partitioned topics (a join, a table beside its stream)
-    // needs partition p of each on the same instance. librdkafka's cooperative-sticky assignor
-    // places each topic's partitions independently; range places them alike. So such plans use
-    // range (eager rebalances), and the rest keep cooperative-sticky.
-    const coPartitioned = plan.subtopologies.some((s) => s.sourceTopics.length > 1);
     this.consumer = this.transport.member({
-      groupId: plan.applicationId,
-      clientId: `${clientId}-consumer`,
-      topics,
-      isolationLevel: 'read_committed',
-      assignmentStrategy: coPartitioned ? 'range' : 'cooperative-sticky',
+      ...memberBasics(plan, clientId),
       librdkafka: options.librdkafka?.consumer,
       logger: this.log,
       onAssign: (partitions) => {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
+        // Tasks are RESTORING (so not ready) from here until their stores are restored.
         const held = this.tasks.assign(partitions);
-        if (!(held instanceof Promise)) {
-          this.intake.hold(held);
-          return held;
-        }
-        this.restoring++;
-        return held.then(
-          (h) => {
-            this.restoring--;
-            this.intake.hold(h);
-            return h;
-          },
-          (e: unknown) => {
-            this.restoring--;
-            throw e;
-          },
-        );
+        if (!(held instanceof Promise)) return this.hold(held);
+        return held.then((h) => this.hold(h));
       },
       onRevoke: (partitions) => {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
@@ -258,8 +221,50 @@ export class StreamsRuntime {
     }));
     this.commitTimer = setInterval(() => {
       if (!this.recovery.active) void this.commits.commit();
+      this.watchStall();
     }, this.options.commitIntervalMs ?? 100);
     this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
+  }
+
+  /**
+   * @internal Starts on a synchronous transport (an `InProcessTransport` with `manual: true`) whose
+   * topics exist: the group is joined and every task created before this returns; records are
+   * processed only by `drainSync` (the test driver). At-least-once only.
+   */
+  startSync(): void {
+    if (this.started) return;
+    if (!this.consumer.pollOnce || this.guarantee !== 'at_least_once')
+      throw new BusError('BAD_REQUEST', 'startSync() needs a manual in-process transport and at-least-once');
+    this.started = true;
+    this.manual = true;
+    this.consumer.start();
+  }
+
+  /**
+   * @internal Fetches and processes, one record per batch in production order, until nothing is
+   * left — outputs of the processing included (repartition topics drain to quiescence). Returns
+   * false when a record is held (an async serde step, a retry): `held` settles when it is done.
+   */
+  drainSync(): boolean {
+    return drainToQuiescence(this.scheduler, this.records, this.consumer, this.clock, () => this.halted);
+  }
+
+  /** @internal A record waiting for an async step (see `drainSync`), if any. */
+  get held(): Promise<void> | undefined {
+    return this.records.blocked;
+  }
+
+  /** @internal Closes every task and leaves the group at once (the test driver's `close`). */
+  closeSync(): void {
+    this.stopping ??= Promise.resolve();
+    this.records.abandonAll();
+    this.tasks.closeAll();
+    void this.consumer.close();
+  }
+
+  private hold(partitions: TopicPartition[]): TopicPartition[] {
+    this.intake.hold(partitions);
+    return partitions;
   }
 
   /** Calls `listener` when the runtime stops on a FAIL decision or a fatal error. */
@@ -290,15 +295,8 @@ export class StreamsRuntime {
 
   /** True once this instance owns partitions and every task is RUNNING (none restoring or failed). */
   get ready(): boolean {
-    return (
-      this.started &&
-      !this.fatal &&
-      !this.stopping &&
-      this.restoring === 0 &&
-      !this.recovery.active &&
-      this.tasks.allRunning &&
-      this.consumer.assignment().length > 0
-    );
+    const owns = this.consumer.assignment().length > 0;
+    return this.running && !this.recovery.active && this.tasks.allRunning && owns;
   }
 
   /** Started, and neither stopped nor failed. */
@@ -320,7 +318,7 @@ export class StreamsRuntime {
       await this.outputs.settled();
       if (!this.running) return;
       const caughtUp = this.consumer.lag().every((l) => l.lag === 0);
-      if (caughtUp && this.scheduler.pending === 0 && !this.records.blocked && this.restoring === 0) return;
+      if (caughtUp && this.scheduler.pending === 0 && !this.records.blocked) return;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   }
@@ -334,12 +332,46 @@ export class StreamsRuntime {
     return this.recovery.recoveries;
   }
 
+  private stall = { processed: -1, since: 0, reported: 0 };
+
+  /** Logs, every 10 s, why nothing has been processed for 10 s while records wait (operators' clue). */
+  private watchStall(): void {
+    const now = Date.now();
+    const processed = this.stats.processed;
+    if (processed !== this.stall.processed) {
+      this.stall = { processed, since: now, reported: 0 };
+      return;
+    }
+    if (now - this.stall.since < 10_000 || now - this.stall.reported < 10_000) return;
+    // Idle (nothing queued, nothing halted, nothing unread) is not a stall.
+    const waiting = this.scheduler.pending > 0 || this.halted;
+    const lag = this.lag().reduce((n, l) => n + Math.max(0, l.lag), 0);
+    if (!waiting && lag === 0) {
+      this.stall.since = now;
+      return;
+    }
+    this.stall.reported = now;
+    this.log.warn(
+      {
+        stalledMs: now - this.stall.since,
+        queued: this.scheduler.pending,
+        lag,
+        assigned: this.consumer.assignment().length,
+        heldRecord: Boolean(this.records.blocked),
+        committing: Boolean(this.commits.committing),
+        recovering: this.recovery.active,
+        tasks: this.taskStatuses(),
+      },
+      'no record processed while records wait',
+    );
+  }
+
   private get halted(): boolean {
     return Boolean(this.records.blocked || this.commits.committing || this.fatal || this.recovery.active);
   }
 
   private kick(): void {
-    if (this.draining || this.halted) return;
+    if (this.manual || this.draining || this.halted) return;
     this.draining = true;
     setImmediate(() => this.drainSlice());
   }
@@ -382,7 +414,10 @@ export class StreamsRuntime {
 
   private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
     this.stats.punctuations++;
-    if (error) this.log.warn({ err: error }, 'punctuation failed');
+    if (error) {
+      this.log.warn({ err: error }, 'punctuation failed');
+      this.options.onPunctuationError?.(error);
+    }
     const run = () => {
       for (const out of outputs) this.outputs.write(out);
     };
@@ -391,6 +426,8 @@ export class StreamsRuntime {
     const committing = this.commits.committing;
     if (committing) void committing.then(run);
     else run();
+    // Driven synchronously: what the punctuation caused is processed at this moment of the clock.
+    if (this.manual) this.drainSync();
   }
 
   /**

@@ -1,17 +1,20 @@
-// `TopologyTestDriver` (like Kafka Streams'): runs a built plan in-process and synchronously on an
-// `InProcessBroker` — one task per (sub-topology, partition), the application's consumer group
-// reading every source topic (repartition topics included), outputs appended back to the broker,
-// store changes appended to their changelog topics, and wall-clock punctuation driven by a
-// `ManualClock` through `advanceWallClockTime`.
+// `TopologyTestDriver` (like Kafka Streams'): the real engine — `StreamsRuntime`, its task manager,
+// record processor and output writer — on the in-process transport, driven synchronously on a
+// `ManualClock`: `pipeInput` appends a record and processes it, and everything it causes
+// (repartition topics included), before returning; `advanceWallClockTime` fires punctuations and
+// processes what they emit. One task per (sub-topology, partition); store changes are appended to
+// their changelog topics as on Kafka.
 
 import { ManualClock } from '../../core/clock.js';
 import { BusError } from '../../core/errors.js';
 import type { Serde } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import type { KeyValueStore, SessionStore, WindowStore } from '../../processors/stores/types.js';
-import type { RawOutgoingRecord, StageError, Task, TopologyPlan } from '../../topology/plan.js';
-import { type BrokerRecord, InProcessBroker } from './broker.js';
-import type { InProcessConsumer } from './consumerGroup.js';
+import type { StageError, TopologyPlan } from '../../topology/plan.js';
+import { Decision, type ErrorHandler } from '../engine/error-handlers.js';
+import { StreamsRuntime } from '../engine/streams-runtime.js';
+import { InProcessBroker } from '../transport/inprocess/broker.js';
+import { InProcessTransport } from '../transport/inprocess/inprocess-transport.js';
 import {
   keyValueView,
   type ReadOnlyKeyValueStore,
@@ -31,8 +34,9 @@ export interface TopologyTestDriverOptions {
   /** Partitions of external topics: one count for all, or per topic. @default 1 */
   readonly partitions?: number | Readonly<Record<string, number>>;
   /**
-   * A failing record: `throw` its `StageError` from `pipeInput` (after committing past it), or
-   * `continue` and collect it in `driver.errors`.
+   * A failing record: `throw` its `StageError` from `pipeInput` (after processing past it), or
+   * `continue` and collect it in `driver.errors`. Either is the engine's `Decision.CONTINUE`, with
+   * the failure collected.
    * @default 'throw'
    */
   readonly onError?: 'throw' | 'continue';
@@ -54,13 +58,12 @@ export interface TopologyTestDriverOptions {
 export class TopologyTestDriver {
   readonly broker: InProcessBroker;
   readonly clock: ManualClock;
-  private readonly tasks = new Map<string, Task>();
+  /** The engine under test. */
+  readonly runtime: StreamsRuntime;
   private readonly providers = new Map<string, InMemoryStoreProvider>();
-  private readonly subtopologyOf = new Map<string, number>();
-  private readonly consumer: InProcessConsumer;
+  private readonly sources: ReadonlySet<string>;
   private readonly failures: StageError[] = [];
   private readonly onError: 'throw' | 'continue';
-  private draining = false;
   private pendingError: StageError | undefined;
 
   constructor(
@@ -73,39 +76,33 @@ export class TopologyTestDriver {
     const partitionsOf = (topic: string): number =>
       typeof options.partitions === 'number' ? options.partitions : (options.partitions?.[topic] ?? 1);
     for (const t of [...plan.sourceTopics, ...plan.sinkTopics])
-      this.broker.createTopic(t, { partitions: partitionsOf(t) });
+      if (!this.broker.hasTopic(t)) this.broker.createTopic(t, { partitions: partitionsOf(t) });
     for (const t of plan.internalTopics) {
+      if (this.broker.hasTopic(t.name)) continue;
       this.broker.createTopic(t.name, {
         partitions: t.partitionsFrom ? this.broker.partitionCount(t.partitionsFrom) : partitionsOf(t.name),
         config: t.config,
       });
     }
-    for (const sub of plan.subtopologies) {
-      for (const t of sub.sourceTopics) this.subtopologyOf.set(t, sub.id);
-      const count = Math.max(1, ...sub.sourceTopics.map((t) => this.broker.partitionCount(t)));
-      const specs = plan.stores.filter((s) => s.subtopology === sub.id);
-      for (let partition = 0; partition < count; partition++) {
-        const taskId = `${sub.id}_${partition}`;
-        const stores = new InMemoryStoreProvider(specs);
-        for (const spec of specs) {
-          stores.getStore(spec.name).onChange((key, value) => {
-            this.broker.produce({
-              topic: spec.changelogTopic,
-              key,
-              value,
-              partition,
-              timestamp: this.clock.now(),
-            });
-          });
-        }
-        const task = sub.createTask({ taskId, partition, clock: this.clock, stores });
-        task.onPunctuate((outputs, error) => this.punctuated(outputs, error));
-        this.tasks.set(taskId, task);
+    this.sources = new Set(plan.subtopologies.flatMap((s) => s.sourceTopics));
+    const collect: ErrorHandler = (failure) => {
+      this.failed(failure.error as StageError);
+      return Decision.CONTINUE;
+    };
+    this.runtime = new StreamsRuntime({
+      transport: new InProcessTransport({ broker: this.broker, manual: true }),
+      plan,
+      clock: this.clock,
+      instanceId: 'driver',
+      errorHandlers: { deserialization: collect, processing: collect },
+      onPunctuationError: (e) => this.failed(e as StageError),
+      storeProvider: (definitions, taskId) => {
+        const stores = new InMemoryStoreProvider(definitions);
         this.providers.set(taskId, stores);
-      }
-    }
-    this.consumer = this.broker.consumer(plan.applicationId);
-    this.consumer.subscribe([...this.subtopologyOf.keys()]);
+        return stores;
+      },
+    });
+    this.runtime.startSync();
   }
 
   /** Per-record failures collected with `onError: 'continue'`. */
@@ -114,7 +111,7 @@ export class TopologyTestDriver {
   }
 
   createInputTopic<K, V>(topic: string, keySerde: Serde<K>, valueSerde: Serde<V>): TestInputTopic<K, V> {
-    if (!this.subtopologyOf.has(topic)) {
+    if (!this.sources.has(topic)) {
       throw new BusError('BAD_REQUEST', `'${topic}' is not a source topic of ${this.plan.applicationId}`, {
         context: { topic },
       });
@@ -123,7 +120,13 @@ export class TopologyTestDriver {
       broker: this.broker,
       now: () => this.clock.now(),
       drain: () => {
-        this.drain();
+        if (!this.runtime.drainSync()) {
+          throw new BusError(
+            'BAD_REQUEST',
+            `a record on '${topic}' needs an async serde step (an unknown writer schema); use pipeInputAsync()`,
+            { context: { topic } },
+          );
+        }
         this.throwPending();
       },
       drainAsync: () => this.drainAsync(),
@@ -137,7 +140,7 @@ export class TopologyTestDriver {
   /** Moves wall-clock time, firing punctuations (and processing what they cause) on the way. */
   advanceWallClockTime(ms: number): void {
     this.clock.advance(ms);
-    this.drain();
+    this.runtime.drainSync();
     this.throwPending();
   }
 
@@ -159,67 +162,12 @@ export class TopologyTestDriver {
 
   /** Closes every task (cancelling their timers) and leaves the consumer group. */
   close(): void {
-    for (const task of this.tasks.values()) task.close();
-    this.consumer.close();
-  }
-
-  /**
-   * Processes every pending record, including those the processing produces. Never throws a
-   * record's failure (it may run inside a punctuation): entry points call `throwPending` after.
-   */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let batch = this.consumer.poll(1); batch.length > 0; batch = this.consumer.poll(1)) {
-        const [record] = batch as [BrokerRecord];
-        const task = this.taskFor(record);
-        if (task.prepare?.(record) !== undefined) {
-          // Leave the record pending: pipeInputAsync() (drainAsync) picks it up after preparing.
-          this.consumer.seek(record.topic, record.partition, record.offset);
-          throw new BusError(
-            'BAD_REQUEST',
-            `a record on '${record.topic}' needs an async serde step (an unknown writer schema); use pipeInputAsync()`,
-            { context: { topic: record.topic, partition: record.partition, offset: record.offset } },
-          );
-        }
-        this.processOne(task, record);
-      }
-    } finally {
-      this.draining = false;
-    }
+    this.runtime.closeSync();
   }
 
   private async drainAsync(): Promise<void> {
-    for (let batch = this.consumer.poll(1); batch.length > 0; batch = this.consumer.poll(1)) {
-      const [record] = batch as [BrokerRecord];
-      const task = this.taskFor(record);
-      await task.prepare?.(record);
-      this.draining = true;
-      try {
-        this.processOne(task, record);
-      } finally {
-        this.draining = false;
-      }
-    }
+    while (!this.runtime.drainSync()) await this.runtime.held;
     this.throwPending();
-  }
-
-  private processOne(task: Task, record: BrokerRecord): void {
-    const { outputs, error } = task.process(record);
-    this.write(outputs);
-    this.consumer.commit();
-    if (error) this.failed(error);
-  }
-
-  private punctuated(outputs: RawOutgoingRecord[], error: StageError | undefined): void {
-    this.write(outputs);
-    if (error) this.failed(error);
-    this.drain();
-  }
-
-  private write(outputs: readonly RawOutgoingRecord[]): void {
-    for (const o of outputs) this.broker.produce(o);
   }
 
   private failed(error: StageError): void {
@@ -231,12 +179,6 @@ export class TopologyTestDriver {
     const error = this.pendingError;
     this.pendingError = undefined;
     if (error) throw error;
-  }
-
-  private taskFor(record: BrokerRecord): Task {
-    const task = this.tasks.get(`${this.subtopologyOf.get(record.topic)}_${record.partition}`);
-    if (!task) throw new BusError('PROCESSING_FAILED', `no task for ${record.topic}[${record.partition}]`);
-    return task;
   }
 
   private storesNamed(name: string): InMemoryStoreProvider[] {
