@@ -1,6 +1,6 @@
 // Faults the runtime must ride through without exiting. Long (minutes) and partly on the 3-node
-// cluster, so they run only with TMBUS_FAULT_TESTS=1:
-//   HOME=… scripts/services/services.sh up --brokers 3
+// cluster (started here when it is not up, and stopped again), so they run only with
+// TMBUS_FAULT_TESTS=1 (npm test sets it):
 //   TMBUS_FAULT_TESTS=1 npx vitest run --project integration test/integration/runtime/failover.test.ts
 // - one broker of the 3-node cluster SIGKILLed mid-stream: at-least-once loses nothing, exactly-once
 //   shows neither a duplicate nor a loss to a read_committed reader, and the runtime process stays
@@ -8,10 +8,10 @@
 // - SIGKILL of an exactly-once runtime whose topology punctuates on wall-clock time (correlation
 //   idle timeout): no event is lost or repeated across the emitted chains, and the store agrees.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, readFileSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionConfigFromEnv } from '../../../core/config.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
 import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
@@ -30,10 +30,26 @@ const cluster = connectionConfigFromEnv({
 const children: ChildProcess[] = [];
 const cleanup: { manager: TopicManager; topics: string[] }[] = [];
 
+const services = join(repo, 'scripts/services/services.sh');
+let startedCluster = false;
+
+// The three-node cluster (ports 29092/29102/29112) runs beside the shared single broker; this file
+// starts it when it is not up and stops it (the brokers only) when done.
+beforeAll(() => {
+  if (!enabled) return;
+  try {
+    execFileSync(services, ['status', '--brokers', '3'], { stdio: 'ignore' });
+  } catch {
+    execFileSync(services, ['up', '--brokers', '3'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    startedCluster = true;
+  }
+}, 180_000);
+
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   for (const { manager, topics } of cleanup) await manager.delete(topics).catch(() => undefined);
-});
+  if (startedCluster) execFileSync(services, ['down', 'kafka', '--brokers', '3'], { stdio: 'ignore' });
+}, 120_000);
 
 function launch(
   fixture: string,
@@ -50,6 +66,8 @@ function launch(
   const log: string[] = [];
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
+    // TMBUS_FAULT_LOG=<file> keeps the whole runtime log there, for a failure to be read afterwards.
+    if (process.env.TMBUS_FAULT_LOG) appendFileSync(process.env.TMBUS_FAULT_LOG, chunk);
     for (const line of chunk.split('\n')) if (/transaction|recover/i.test(line)) log.push(line);
   });
   return { child, exited: () => exit, log };
@@ -137,7 +155,7 @@ describe.skipIf(!enabled)('failover (TMBUS_FAULT_TESTS=1)', () => {
       runtime.child.kill('SIGTERM');
       await new Promise((r) => runtime.child.once('exit', r));
       // Bring the broker back for the next test (idempotent for the live ones).
-      execFileSync(join(repo, 'scripts/services/services.sh'), ['up', '--brokers', '3'], { stdio: 'ignore' });
+      execFileSync(services, ['up', '--brokers', '3'], { stdio: 'ignore' });
     }
   }
 
