@@ -73,7 +73,7 @@ export class InProcessTransport implements Transport {
     };
   }
 
-  changelogReader(): ChangelogReader {
+  changelogReader(_groupId?: string): ChangelogReader {
     const broker = this.broker;
     return {
       restore(topic: string, partition: number, store: StateStore): number {
