@@ -93,8 +93,9 @@ export class PartitionIntake {
   }
 
   /** These partitions' tasks are not running: they stay paused (the consumer did not resume them). */
-  hold(partitions: readonly TopicPartition[]): void {
+  hold(partitions: TopicPartition[]): TopicPartition[] {
     for (const tp of partitions) this.held.set(keyOf(tp), undefined);
+    return partitions;
   }
 
   /**

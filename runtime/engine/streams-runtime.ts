@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { BusError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import type { OutgoingRecord } from '../../core/record.js';
 import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import { PriorityLaneScheduler } from '../lanes/priority-lane-scheduler.js';
 import type { PartitionLag } from '../observability/runtime-metrics.js';
@@ -29,6 +28,7 @@ import { headerPriority } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { OutputWriter } from './output-writer.js';
 import { PartitionIntake } from './partition-intake.js';
+import { PunctuationGate } from './punctuation-gate.js';
 import { RecordProcessor, type RecordStats } from './record-processor.js';
 import { drainToQuiescence, memberBasics, runtimeProducer, transportOf } from './runtime-clients.js';
 import type { StreamsRuntimeOptions } from './streams-runtime-options.js';
@@ -62,6 +62,7 @@ export class StreamsRuntime {
   private manual = false;
   private commitTimer?: NodeJS.Timeout;
   private readonly outputs: OutputWriter;
+  private readonly punctuations: PunctuationGate;
   private readonly stageCounts = new Map<string, number>();
   private fatal?: unknown;
   private failedListeners: ((e: unknown) => void)[] = [];
@@ -96,6 +97,15 @@ export class StreamsRuntime {
       written: () => this.commits.markDirty(),
       fail: (e) => this.writeFailed(e),
     });
+    this.punctuations = new PunctuationGate({
+      committing: () => this.commits.committing,
+      outputs: this.outputs,
+      log: this.log,
+      stats: this.stats,
+      closed: () => Boolean(this.fatal || this.stopping || this.recovery.active),
+      drainNow: () => this.manual && this.drainSync(),
+      onError: options.onPunctuationError,
+    });
     this.restorer = this.transport.changelogReader(plan.applicationId);
     this.tasks = new TaskManager({
       plan,
@@ -108,9 +118,9 @@ export class StreamsRuntime {
       onStageOutput: options.metrics
         ? (stage) => this.stageCounts.set(stage, (this.stageCounts.get(stage) ?? 0) + 1)
         : undefined,
-      onPunctuate: (_task, outputs, error) => this.onPunctuate(outputs, error),
+      onPunctuate: (_task, outputs, error) => this.punctuations.punctuated(outputs, error),
       punctuation:
-        this.guarantee === 'exactly_once' ? (fire) => this.punctuateInTransaction(fire) : undefined,
+        this.guarantee === 'exactly_once' ? (fire) => this.punctuations.inTransaction(fire) : undefined,
       onRunning: (partitions) => this.intake.running(partitions),
       onRestoreFailed: (e) => this.fail(e),
     });
@@ -122,8 +132,7 @@ export class StreamsRuntime {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
         // Tasks are RESTORING (so not ready) from here until their stores are restored.
         const held = this.tasks.assign(partitions);
-        if (!(held instanceof Promise)) return this.hold(held);
-        return held.then((h) => this.hold(h));
+        return held instanceof Promise ? held.then((h) => this.intake.hold(h)) : this.intake.hold(held);
       },
       onRevoke: (partitions) => {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
@@ -140,7 +149,9 @@ export class StreamsRuntime {
       tracker: this.tracker,
       log: this.log,
       metrics: options.metrics,
-      settled: () => this.settled(),
+      // A held record is not waited for: it writes only when no commit runs, and its offset is not
+      // finished, so a commit never passes it.
+      settled: () => this.outputs.settled(),
       failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),
     });
@@ -227,9 +238,8 @@ export class StreamsRuntime {
   }
 
   /**
-   * @internal Starts on a synchronous transport (an `InProcessTransport` with `manual: true`) whose
-   * topics exist: the group is joined and every task created before this returns; records are
-   * processed only by `drainSync` (the test driver). At-least-once only.
+   * @internal On a manual in-process transport whose topics exist (the test driver): every task
+   * exists when this returns; records are processed only by `drainSync`. At-least-once only.
    */
   startSync(): void {
     if (this.started) return;
@@ -260,11 +270,6 @@ export class StreamsRuntime {
     this.records.abandonAll();
     this.tasks.closeAll();
     void this.consumer.close();
-  }
-
-  private hold(partitions: TopicPartition[]): TopicPartition[] {
-    this.intake.hold(partitions);
-    return partitions;
   }
 
   /** Calls `listener` when the runtime stops on a FAIL decision or a fatal error. */
@@ -403,45 +408,10 @@ export class StreamsRuntime {
     else this.fail(e);
   }
 
-  /** Exactly-once: a punctuation writes (changelog, outputs) only while a transaction is open. */
-  private punctuateInTransaction(fire: () => void): void {
-    // A recovery closes every task: its timers are re-armed from the restored stores.
-    if (this.fatal || this.stopping || this.recovery.active) return;
-    const committing = this.commits.committing;
-    if (committing) void committing.then(() => this.punctuateInTransaction(fire));
-    else fire();
-  }
-
-  private onPunctuate(outputs: OutgoingRecord<Buffer | null, Buffer | null>[], error?: unknown): void {
-    this.stats.punctuations++;
-    if (error) {
-      this.log.warn({ err: error }, 'punctuation failed');
-      this.options.onPunctuationError?.(error);
-    }
-    const run = () => {
-      for (const out of outputs) this.outputs.write(out);
-    };
-    // Outputs a stage emits on its own scheduler arrive outside any gate: exactly-once, nothing may
-    // be written between a transaction's commit and the next begin.
-    const committing = this.commits.committing;
-    if (committing) void committing.then(run);
-    else run();
-    // Driven synchronously: what the punctuation caused is processed at this moment of the clock.
-    if (this.manual) this.drainSync();
-  }
-
-  /**
-   * Every write handed to the producer settled. A held record is not waited for: it writes only
-   * when no commit runs, and its offset is not finished, so a commit never passes it.
-   */
-  private settled(): Promise<void> {
-    return this.outputs.settled();
-  }
-
   private async onRevoke(partitions: TopicPartition[]): Promise<void> {
     this.records.abandon(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
     this.intake.forget(partitions, false); // never processed, so the next owner reads them
-    if (this.fatal || this.recovery.active) await this.settled();
+    if (this.fatal || this.recovery.active) await this.outputs.settled();
     else await this.commits.commitRevoked(partitions);
     for (const tp of partitions) this.tracker.forget(`${tp.topic}:${tp.partition}`);
     this.tasks.revoke(partitions);
