@@ -79,7 +79,14 @@ export function drainToQuiescence(
   if (draining.has(member)) return true;
   draining.add(member);
   try {
-    return drain(scheduler, records, member, clock, halted);
+    for (;;) {
+      if (halted()) return false;
+      for (let item = scheduler.next(clock.now()); item; item = scheduler.next(clock.now())) {
+        records.process(item);
+        if (halted()) return false;
+      }
+      if (member.pollOnce?.(1) === 0) return true;
+    }
   } finally {
     draining.delete(member);
   }
@@ -87,20 +94,3 @@ export function drainToQuiescence(
 
 /** Members whose runtime is draining now. */
 const draining = new WeakSet<GroupMember>();
-
-function drain(
-  scheduler: PriorityLaneScheduler<TransportRecord>,
-  records: RecordProcessor,
-  member: GroupMember,
-  clock: Clock,
-  halted: () => boolean,
-): boolean {
-  for (;;) {
-    if (halted()) return false;
-    for (let item = scheduler.next(clock.now()); item; item = scheduler.next(clock.now())) {
-      records.process(item);
-      if (halted()) return false;
-    }
-    if (member.pollOnce?.(1) === 0) return true;
-  }
-}
