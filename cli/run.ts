@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../core/logger.js';
 import { stopOnSignals } from '../runtime/engine/signals.js';
 import { StreamsRuntime } from '../runtime/engine/streams-runtime.js';
-import { startOpsServer } from '../runtime/observability/ops-server.js';
+import { runtimeReadiness, startOpsServer } from '../runtime/observability/ops-server.js';
 import { startTracing } from '../runtime/observability/otel.js';
 import { RuntimeMetrics } from '../runtime/observability/runtime-metrics.js';
 import { HttpSchemaRegistry } from '../schemas/index.js';
@@ -46,7 +46,7 @@ export function runCommand(): Command {
         port: config.runtime.opsPort,
         host: config.runtime.opsHost,
         checks: {
-          runtime: () => runtime.ready,
+          runtime: runtimeReadiness(runtime),
           registry: () =>
             registry.listSubjects().then(
               () => true,

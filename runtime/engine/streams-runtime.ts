@@ -130,7 +130,7 @@ export class StreamsRuntime {
       logger: this.log,
       onAssign: (partitions) => {
         this.options.metrics?.rebalances.inc({ group: plan.applicationId });
-        // Tasks are RESTORING (so not ready) from here until their stores are restored.
+        // Tasks are CREATED/RESTORING (so not ready) from here until their stores are restored.
         const held = this.tasks.assign(partitions);
         return held instanceof Promise ? held.then((h) => this.intake.hold(h)) : this.intake.hold(held);
       },
@@ -225,11 +225,10 @@ export class StreamsRuntime {
     await this.commits.begin();
     await this.consumer.connect();
     this.consumer.start();
+    const application = this.applicationId;
     this.options.metrics?.addLagSource(() => this.lag());
-    this.options.metrics?.addStageSource(() => ({
-      application: this.applicationId,
-      counts: this.stageCounts,
-    }));
+    this.options.metrics?.addStageSource(() => ({ application, counts: this.stageCounts }));
+    this.options.metrics?.addTaskSource(() => ({ application, counts: this.tasks.stateCounts() }));
     this.commitTimer = setInterval(() => {
       if (!this.recovery.active) void this.commits.commit();
       this.watchStall();
@@ -287,7 +286,7 @@ export class StreamsRuntime {
     return this.tasks.taskIds;
   }
 
-  /** Lifecycle status of every task this instance owns (RESTORING, RUNNING, FAILED). */
+  /** Lifecycle status of every task this instance owns (see TaskStatus). */
   taskStatuses(): Record<string, TaskStatus> {
     return this.tasks.statuses();
   }
@@ -409,6 +408,7 @@ export class StreamsRuntime {
   }
 
   private async onRevoke(partitions: TopicPartition[]): Promise<void> {
+    this.tasks.suspend(partitions); // SUSPENDED (not ready) until their commit is done and they close
     this.records.abandon(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
     this.intake.forget(partitions, false); // never processed, so the next owner reads them
     if (this.fatal || this.recovery.active) await this.outputs.settled();

@@ -2,7 +2,8 @@
 // assign it creates the task, restores its stores from their changelog partitions and hooks every
 // store write to the changelog; on revoke it closes tasks whose partitions are all gone.
 //
-// A task is RESTORING, RUNNING or FAILED. A restore that throws (changelog unreadable, a store that
+// Lifecycle (one state per task, see TaskStatus): CREATED → RESTORING → RUNNING → SUSPENDED → CLOSED,
+// or FAILED. A restore that throws (changelog unreadable, a store that
 // fails) leaves the task FAILED and its partitions paused — no record of theirs is processed or
 // committed — and is retried with backoff from fresh stores until it succeeds (the partitions
 // resume) or the retry budget is spent (the runtime fails, naming the fault).
@@ -26,8 +27,26 @@ import { type RuntimeRetryOptions, retriesExhausted, retryOptions } from './reco
 
 export type StoreProviderFactory = (definitions: readonly StoreDefinition[], taskId: string) => StoreProvider;
 
-/** Lifecycle of a task: only a RUNNING task processes records. */
-export type TaskStatus = 'RESTORING' | 'RUNNING' | 'FAILED';
+/**
+ * Lifecycle of a task; only a RUNNING task processes records.
+ * - CREATED: assigned, waiting for the restores of the tasks assigned before it (they run one by one).
+ * - RESTORING: its stores are being replayed from their changelogs.
+ * - RUNNING: processing.
+ * - SUSPENDED: its partitions are being revoked — queued records dropped, in-flight outputs
+ *   committing — and it will be closed once the commit is done (never resumed: a re-assigned
+ *   partition gets a fresh task restored from its changelog, which the commit made complete).
+ *   Exactly-once recovery does not suspend: it closes and re-creates the tasks it rewinds, since
+ *   their stores hold writes of the aborted transaction (runtime readiness is false meanwhile).
+ * - CLOSED: its stores and timers released. A closed task leaves the manager at once, so it is
+ *   never listed by `statuses()` nor counted by `stateCounts()`; the state exists for a restore
+ *   retry still holding it.
+ * - FAILED: a restore threw; retried with backoff (RESTORING again) until it succeeds or the budget
+ *   is spent.
+ */
+export type TaskStatus = 'CREATED' | 'RESTORING' | 'RUNNING' | 'SUSPENDED' | 'CLOSED' | 'FAILED';
+
+/** States a listed task can be in (CLOSED tasks are removed), in lifecycle order. */
+export const LISTED_TASK_STATES = ['CREATED', 'RESTORING', 'RUNNING', 'SUSPENDED', 'FAILED'] as const;
 
 interface TaskState {
   readonly taskId: string;
@@ -127,7 +146,7 @@ export class TaskManager {
           sub,
           partition: tp.partition,
           owned: new Map(),
-          status: 'RESTORING',
+          status: 'CREATED',
           unhook: [],
           abort: new AbortController(),
         };
@@ -140,6 +159,7 @@ export class TaskManager {
       for (; i < fresh.length; i++) {
         const state = fresh[i]!;
         let restoring: Promise<void> | undefined;
+        state.status = 'RESTORING';
         try {
           restoring = this.restore(state);
         } catch (e) {
@@ -150,7 +170,7 @@ export class TaskManager {
           return restoring
             .then(
               () => {
-                state.status = 'RUNNING';
+                if (!state.abort.signal.aborted) state.status = 'RUNNING';
               },
               (e: unknown) => this.restoreFailed(state, e),
             )
@@ -169,12 +189,32 @@ export class TaskManager {
     if (!state.abort.signal.aborted) this.retryRestore(state, e);
   }
 
+  /** Number of tasks in each listed state (zeros included), for the `tmbus_tasks` gauge. */
+  stateCounts(): Record<(typeof LISTED_TASK_STATES)[number], number> {
+    const counts = { CREATED: 0, RESTORING: 0, RUNNING: 0, SUSPENDED: 0, FAILED: 0 };
+    for (const state of this.tasks.values()) if (state.status !== 'CLOSED') counts[state.status]++;
+    return counts;
+  }
+
+  /**
+   * A revoke begins: RUNNING tasks that lose every partition they own are SUSPENDED until `revoke`
+   * closes them (the runtime commits their in-flight outputs in between).
+   */
+  suspend(partitions: readonly TopicPartition[]): void {
+    const revoked = new Set(partitions.map((tp) => `${tp.topic}:${tp.partition}`));
+    for (const state of this.tasks.values())
+      if (state.status === 'RUNNING' && [...state.owned.keys()].every((k) => revoked.has(k)))
+        state.status = 'SUSPENDED';
+  }
+
   /** Releases revoked partitions; closes tasks that no longer own any. */
   revoke(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
       const state = this.stateOf(tp.topic, tp.partition);
       if (!state) continue;
       state.owned.delete(`${tp.topic}:${tp.partition}`);
+      // Suspended for a revoke that left it a partition: it carries on with that one.
+      if (state.owned.size > 0 && state.status === 'SUSPENDED') state.status = 'RUNNING';
       if (state.owned.size === 0) {
         this.close(state);
         this.tasks.delete(state.taskId);
@@ -198,6 +238,7 @@ export class TaskManager {
   }
 
   private close(state: TaskState): void {
+    state.status = 'CLOSED';
     state.abort.abort();
     for (const unhook of state.unhook) unhook();
     state.unhook = [];

@@ -7,11 +7,39 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-export type ReadinessCheck = () => boolean | Promise<boolean>;
+/** A check's verdict, with what an operator needs to see why (e.g. the state of every task). */
+export interface ReadinessResult {
+  ready: boolean;
+  /** Shown under `details.<check>` in the `/readyz` body, ready or not. */
+  detail?: unknown;
+}
+
+export type ReadinessCheck = () => boolean | ReadinessResult | Promise<boolean | ReadinessResult>;
+
+/** What the runtime's readiness check reads (StreamsRuntime fits; structural, so no upward import). */
+export interface TaskReadinessSource {
+  /** Owns partitions and every task is RUNNING. */
+  readonly ready: boolean;
+  /** State of every task by task id (see the engine's TaskStatus). */
+  taskStatuses(): Record<string, string>;
+}
+
+/**
+ * The runtime's readiness check: ready when every task is RUNNING; the detail lists every task's
+ * state either way, so a 503 says which task is RESTORING, SUSPENDED or FAILED.
+ * @example startOpsServer({ registry, checks: { runtime: runtimeReadiness(runtime) } })
+ */
+export function runtimeReadiness(runtime: TaskReadinessSource): ReadinessCheck {
+  return () => ({ ready: runtime.ready, detail: { tasks: runtime.taskStatuses() } });
+}
 
 export interface OpsServerOptions {
   registry: Registry;
-  /** Named readiness checks; `/readyz` is 200 only when all pass. */
+  /**
+   * Named readiness checks; `/readyz` is 200 only when all pass, else 503. Its JSON body:
+   * `{ status: "ready" | "not ready", checks: { name: boolean }, details: { name: detail } }`
+   * (a check that threw or took over 2 s is false).
+   */
   checks?: Record<string, ReadinessCheck>;
   /** @default 0 (an ephemeral port; read it from `address()`) */
   port?: number;
@@ -27,25 +55,33 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-async function runChecks(
-  checks: Record<string, ReadinessCheck>,
-): Promise<{ ok: boolean; results: Record<string, boolean> }> {
+interface ReadinessReport {
+  status: 'ready' | 'not ready';
+  checks: Record<string, boolean>;
+  details: Record<string, unknown>;
+}
+
+async function runChecks(checks: Record<string, ReadinessCheck>): Promise<ReadinessReport> {
   const results: Record<string, boolean> = {};
+  const details: Record<string, unknown> = {};
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        results[name] = Boolean(
-          await Promise.race([
-            check(),
-            new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
-          ]),
-        );
+        const verdict = await Promise.race([
+          check(),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
+        ]);
+        if (typeof verdict === 'object' && verdict !== null) {
+          results[name] = Boolean(verdict.ready);
+          if (verdict.detail !== undefined) details[name] = verdict.detail;
+        } else results[name] = Boolean(verdict);
       } catch {
         results[name] = false;
       }
     }),
   );
-  return { ok: Object.values(results).every(Boolean), results };
+  const ok = Object.values(results).every(Boolean);
+  return { status: ok ? 'ready' : 'not ready', checks: results, details };
 }
 
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
@@ -66,9 +102,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"ok"}');
     } else if (path === '/readyz') {
-      void runChecks(options.checks ?? {}).then(({ ok, results }) => {
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: ok ? 'ready' : 'not ready', checks: results }));
+      void runChecks(options.checks ?? {}).then((report) => {
+        res.writeHead(report.status === 'ready' ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(report));
       });
     } else if (options.handlers?.some((handle) => handle(req, res))) {
       // answered by an extra handler

@@ -16,6 +16,12 @@ export interface PartitionLag {
   lag: number;
 }
 
+/** Tasks of one application per lifecycle state (zeros included, so an alert on FAILED > 0 has a series). */
+export interface TaskStateCounts {
+  application: string;
+  counts: Readonly<Record<string, number>>;
+}
+
 export class RuntimeMetrics {
   readonly recordsIn: Counter<'topic'>;
   readonly recordsOut: Counter<'topic'>;
@@ -28,8 +34,10 @@ export class RuntimeMetrics {
   readonly transactions: Counter<'result'>;
   readonly queued: Gauge<'group'>;
   readonly stageRecords: Counter<'application' | 'stage'>;
+  readonly tasks: Gauge<'application' | 'state'>;
   private readonly stageSources: (() => { application: string; counts: ReadonlyMap<string, number> })[] = [];
   private readonly lagSources: (() => PartitionLag[])[] = [];
+  private readonly taskSources: (() => TaskStateCounts)[] = [];
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -112,6 +120,20 @@ export class RuntimeMetrics {
         }
       },
     });
+    this.tasks = new Gauge({
+      name: 'tmbus_tasks',
+      help: 'Tasks owned by this instance, by lifecycle state (CREATED, RESTORING, RUNNING, SUSPENDED, FAILED)',
+      labelNames: ['application', 'state'],
+      registers,
+      collect() {
+        // Read from the task manager at scrape time: a state change costs nothing on the hot path.
+        this.reset();
+        for (const source of metrics.taskSources) {
+          const { application, counts } = source();
+          for (const [state, n] of Object.entries(counts)) this.inc({ application, state }, n);
+        }
+      },
+    });
     this.queued = new Gauge({
       name: 'tmbus_records_queued',
       help: 'Records waiting in the priority lanes',
@@ -123,6 +145,11 @@ export class RuntimeMetrics {
   /** Registers per-stage counts of one application (read at each scrape). */
   addStageSource(source: () => { application: string; counts: ReadonlyMap<string, number> }): void {
     this.stageSources.push(source);
+  }
+
+  /** Registers the task-state counts of one application (read at each scrape). */
+  addTaskSource(source: () => TaskStateCounts): void {
+    this.taskSources.push(source);
   }
 
   /** Registers a function that reports lag per owned partition (called at each scrape). */
