@@ -1,0 +1,122 @@
+// The engine's write and commit parts wired as StreamsRuntime wires them, on the in-process
+// transport: an OutputWriter over a producer whose delivery reports the test releases one by one
+// (the record is appended to the broker at once, as librdkafka hands it over; only its
+// acknowledgement waits), an OffsetTracker and a CommitCoordinator over a real group member.
+// `processRecord` mirrors RecordProcessor: the record's writes are collected while it runs, and its
+// offset finishes when they are all acknowledged.
+import { silentLogger } from '../../../core/logger.js';
+import type { OutgoingRecord } from '../../../core/record.js';
+import { CommitCoordinator, type ProcessingGuarantee } from '../../../runtime/engine/commit-coordinator.js';
+import { Decision } from '../../../runtime/engine/error-handlers.js';
+import { OffsetTracker } from '../../../runtime/engine/offset-tracker.js';
+import { OutputWriter } from '../../../runtime/engine/output-writer.js';
+import { InProcessBroker } from '../../../runtime/transport/inprocess/broker.js';
+import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
+import type { DeliveryReport, TransportProducer } from '../../../runtime/transport/types.js';
+
+type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
+
+/** A producer whose delivery reports wait until `ack(i)` / `nack(i)` (i = send order). */
+export class HeldAcks implements TransportProducer {
+  readonly acks: { record: Outgoing; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  constructor(private readonly inner: TransportProducer) {}
+  get transactional(): boolean {
+    return this.inner.transactional;
+  }
+  get inFlight(): number {
+    return this.acks.length;
+  }
+  connect = () => this.inner.connect();
+  send(record: Outgoing): Promise<DeliveryReport> {
+    const report = this.inner.send(record);
+    return new Promise((resolve, reject) => {
+      this.acks.push({ record, resolve: () => void report.then(resolve, reject), reject });
+    });
+  }
+  ack(...indexes: number[]): void {
+    for (const i of indexes) this.acks[i]!.resolve();
+  }
+  nack(i: number, e: unknown): void {
+    this.acks[i]!.reject(e);
+  }
+  flush = (ms?: number) => this.inner.flush(ms);
+  beginTransaction = () => this.inner.beginTransaction();
+  sendOffsetsToTransaction: TransportProducer['sendOffsetsToTransaction'] = (o, m) =>
+    this.inner.sendOffsetsToTransaction(o, m);
+  commitTransaction = () => this.inner.commitTransaction();
+  abortTransaction = () => this.inner.abortTransaction();
+  reinitialize = () => this.inner.reinitialize();
+  disconnect = (ms?: number) => this.inner.disconnect(ms);
+}
+
+/** Lets pending promise callbacks run. */
+export const flushMicrotasks = () => new Promise((r) => setImmediate(r));
+
+export function engineHarness(
+  options: {
+    guarantee?: ProcessingGuarantee;
+    production?: (e: unknown) => (typeof Decision)[keyof typeof Decision];
+  } = {},
+) {
+  const broker = new InProcessBroker();
+  broker.createTopic('in', { partitions: 1 });
+  broker.createTopic('out', { partitions: 1 });
+  const transport = new InProcessTransport({ broker, manual: true });
+  const guarantee = options.guarantee ?? 'at_least_once';
+  const producer = new HeldAcks(
+    transport.producer({ transactionalId: guarantee === 'exactly_once' ? 'tx' : undefined }),
+  );
+  const consumer = transport.member({
+    groupId: 'g',
+    topics: ['in'],
+    onAssign: () => [],
+    onBatch: () => undefined,
+  });
+  consumer.start();
+  const tracker = new OffsetTracker();
+  const failures: unknown[] = [];
+  const log = silentLogger();
+  // Late-bound as in StreamsRuntime: the writer marks the coordinator's transaction dirty.
+  let commits!: CommitCoordinator;
+  const outputs = new OutputWriter({
+    producer,
+    production: (e) => (options.production ?? (() => Decision.FAIL))(e),
+    log,
+    written: () => commits.markDirty(),
+    fail: (e) => failures.push(e),
+  });
+  commits = new CommitCoordinator({
+    guarantee,
+    producer,
+    consumer,
+    tracker,
+    log,
+    settled: () => outputs.settled(),
+    failed: (e) => failures.push(e),
+    resumed: () => undefined,
+  });
+  const out = (v: string): Outgoing => ({
+    topic: 'out',
+    partition: 0,
+    key: Buffer.from(v),
+    value: Buffer.from(v),
+  });
+
+  /** Processes `in[0]@offset`, writing one output per value; it finishes once they are acknowledged. */
+  function processRecord(offset: number, ...values: string[]): void {
+    tracker.begin('in:0', offset);
+    const sends: Promise<unknown>[] = [];
+    outputs.collecting(sends, () => {
+      for (const v of values) outputs.write(out(v));
+    });
+    outputs.settle(
+      Promise.all(sends).then(
+        () => tracker.finish('in:0', offset),
+        (e) => failures.push(e),
+      ),
+    );
+  }
+
+  const committed = () => broker.committed('g', 'in', 0);
+  return { broker, producer, consumer, tracker, outputs, commits, failures, out, processRecord, committed };
+}
