@@ -35,7 +35,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<DemoHan
     },
     'starting the TradeMaster demo',
   );
-  // Each mode is loaded only when used: the embedded demo must start without librdkafka.
+  // Each mode is loaded only when used. Both run StreamsRuntime, whose module loads node-rdkafka
+  // (its default transport), so the embedded demo needs the native module installed even though it
+  // never connects to a broker.
   if (config.mode === 'kafka') return (await import('./demo-kafka.js')).startKafkaDemo(config);
   return (await import('./demo-embedded.js')).startEmbeddedDemo(config);
 }
