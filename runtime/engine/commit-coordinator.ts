@@ -40,6 +40,8 @@ export class CommitCoordinator {
   private dirty = false;
   /** Bumped by `reset`: a commit that began before it must not touch the new transaction. */
   private generation = 0;
+  /** Aborted by `reset`: cuts short the retry wait of a commit of the abandoned transaction. */
+  private abandoned = new AbortController();
   commits = 0;
   aborts = 0;
 
@@ -59,6 +61,8 @@ export class CommitCoordinator {
   reset(): void {
     this.dirty = false;
     this.generation++;
+    this.abandoned.abort();
+    this.abandoned = new AbortController();
   }
 
   /** Starts the transaction the first outputs go into (exactly-once). */
@@ -115,7 +119,10 @@ export class CommitCoordinator {
     const again = {
       retries: 3,
       initialDelayMs: 200,
-      isRetriable: (e: unknown) => transactionErrorKind(e) === 'retriable',
+      // Abandoned meanwhile (recovery): never call again — that would write into the transaction the
+      // recovery began, and hold the commit gate (all processing) through the retries' waits.
+      isRetriable: (e: unknown) => generation === this.generation && transactionErrorKind(e) === 'retriable',
+      signal: this.abandoned.signal,
     };
     try {
       if (offsets.length > 0)
