@@ -78,7 +78,10 @@ export function buildPeer(log: (s: string) => void): void {
   if (existsSync(PEER_JAR) && statSync(PEER_JAR).mtimeMs >= sources) return;
   log('bench: building the Kafka Streams peer (mvn -q -B package)…');
   const repo = process.env.TMBUS_MAVEN_REPO ? [`-Dmaven.repo.local=${process.env.TMBUS_MAVEN_REPO}`] : [];
-  execFileSync('mvn', ['-q', '-B', ...repo, 'package'], { cwd: PEER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('mvn', ['-q', '-B', ...repo, 'package'], {
+    cwd: PEER_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 export const kafkaStreams: SystemUnderTest = {

@@ -3,14 +3,14 @@
 // every event type. Their deserializer runs avsc without our logical types, so it sees decimals
 // as raw two's-complement bytes and the payload union wrapped — the raw Avro any client sees.
 
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import {
   AvroDeserializer,
   AvroSerializer,
   SchemaRegistryClient,
   SerdeType,
 } from '@confluentinc/schemaregistry';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_FAMILIES, EVENT_TYPES, type EventFamily, familyOf } from '../../../schemas/catalog.js';
 import { decodeDecimal } from '../../../schemas/decimal.js';
