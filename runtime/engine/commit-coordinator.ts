@@ -111,6 +111,7 @@ export class CommitCoordinator {
   private async commitTransaction(): Promise<void> {
     // Every output in this transaction must belong to a record whose offset it commits.
     const generation = this.generation;
+    this.step('settling');
     await this.o.settled();
     if (generation !== this.generation) return;
     const offsets = this.committableOffsets();
@@ -125,14 +126,17 @@ export class CommitCoordinator {
       signal: this.abandoned.signal,
     };
     try {
+      this.step('sendOffsetsToTransaction');
       if (offsets.length > 0)
         await retry(() => producer.sendOffsetsToTransaction(offsets, this.o.consumer), again);
       if (generation !== this.generation) return;
+      this.step('commitTransaction');
       await retry(() => producer.commitTransaction(), again);
       this.commits++;
       metrics?.transactions.inc({ result: 'commit' });
       for (const off of offsets) tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
       this.dirty = false;
+      this.step('beginTransaction');
       await producer.beginTransaction();
     } catch (e) {
       if (generation !== this.generation) return; // abandoned meanwhile: recovery owns it
@@ -140,6 +144,18 @@ export class CommitCoordinator {
       this.aborts++;
       this.o.failed(e);
     }
+  }
+
+  /** Where the running exactly-once commit is, and since when (for the runtime's stall report). */
+  get commitStep(): string | undefined {
+    return this.inProgress ? `${this.stepName} for ${Date.now() - this.stepSince} ms` : undefined;
+  }
+
+  private stepName = '';
+  private stepSince = 0;
+  private step(name: string): void {
+    this.stepName = name;
+    this.stepSince = Date.now();
   }
 
   private committableOffsets(): TopicPartitionOffset[] {

@@ -362,7 +362,7 @@ export class StreamsRuntime {
         lag,
         assigned: this.consumer.assignment().length,
         heldRecord: Boolean(this.records.blocked),
-        committing: Boolean(this.commits.committing),
+        committing: this.commits.commitStep ?? Boolean(this.commits.committing),
         recovering: this.recovery.active,
         tasks: this.taskStatuses(),
       },
