@@ -33,6 +33,8 @@ export interface CommitCoordinatorOptions {
   failed: (e: unknown) => void;
   /** Called when a commit finished and processing may go on. */
   resumed: () => void;
+  /** At-least-once: called after each successful offset commit (tasks write their checkpoints). */
+  committed?: () => void;
 }
 
 export class CommitCoordinator {
@@ -103,6 +105,7 @@ export class CommitCoordinator {
       this.o.consumer.commit(offsets, sync);
       for (const off of offsets) this.o.tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
       this.commits++;
+      this.o.committed?.();
     } catch (e) {
       this.o.log.warn({ err: e }, 'commit failed; the next interval retries it');
     }

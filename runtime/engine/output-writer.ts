@@ -69,11 +69,12 @@ export class OutputWriter {
   }
 
   /** A write outside `collect` (punctuation, changelog) or inside it (attributed to the record). */
-  write(record: Outgoing): void {
+  write(record: Outgoing): Promise<unknown> {
     const p = this.send(record);
     const epoch = this.epoch;
     if (this.current) this.current.push(p);
     else this.settle(p.catch((e) => epoch === this.epoch && this.o.fail(e)));
+    return p; // its delivery report: task checkpoints track changelog offsets from it
   }
 
   /** Disowns every write so far (exactly-once: its transaction is being aborted). */

@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { BusError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import { PriorityLaneScheduler } from '../lanes/priority-lane-scheduler.js';
 import type { PartitionLag } from '../observability/runtime-metrics.js';
 import type {
@@ -111,7 +110,8 @@ export class StreamsRuntime {
       plan,
       clock: this.clock,
       restorer: this.restorer,
-      storeProvider: options.storeProvider ?? ((definitions) => new InMemoryStoreProvider(definitions)),
+      storeProvider: options.storeProvider,
+      exactlyOnce: this.guarantee === 'exactly_once',
       logger: this.log,
       retry: options.retry,
       onChangelog: (record) => this.outputs.write(record),
@@ -154,6 +154,7 @@ export class StreamsRuntime {
       settled: () => this.outputs.settled(),
       failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),
+      committed: () => this.tasks.checkpoint(),
     });
     this.intake = new PartitionIntake({
       applicationId: this.applicationId,
@@ -386,11 +387,8 @@ export class StreamsRuntime {
     if (this.halted) return;
     const started = performance.now();
     let n = 0;
-    for (
-      let item = this.scheduler.next(this.clock.now());
-      item;
-      item = this.scheduler.next(this.clock.now())
-    ) {
+    const next = () => this.scheduler.next(this.clock.now());
+    for (let item = next(); item; item = next()) {
       this.records.process(item);
       if (this.records.blocked || this.fatal || this.recovery.active) return;
       if (++n % 32 === 0 && performance.now() - started > 5) break;

@@ -7,12 +7,20 @@
 // fails) leaves the task FAILED and its partitions paused — no record of theirs is processed or
 // committed — and is retried with backoff from fresh stores until it succeeds (the partitions
 // resume) or the retry budget is spent (the runtime fails, naming the fault).
+//
+// Checkpoints (stores whose provider keeps metadata, e.g. LMDB): at-least-once, after each commit
+// and on close, a task records per changelog partition the offset after the last of its own
+// changelog writes the producer acknowledged; every record below it is in the local state (a
+// store is written before its changelog record is sent, and anything older was restored). On
+// assign, restore reads from there. Exactly-once wipes persistent stores and restores them in full
+// on every assign: local state may hold writes of an aborted or unfinished transaction.
 
 import type { Clock } from '../../core/clock.js';
 import { BusError, errorMessage, isBusError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { retry } from '../../core/retry.js';
+import { InMemoryStoreProvider } from '../../processors/stores/storeProvider.js';
 import type {
   StateStore,
   StoreDefinition,
@@ -26,6 +34,31 @@ import type { ChangelogReader, TopicPartition } from '../transport/types.js';
 import { type RuntimeRetryOptions, retriesExhausted, retryOptions } from './record-retry.js';
 
 export type StoreProviderFactory = (definitions: readonly StoreDefinition[], taskId: string) => StoreProvider;
+
+/** A store provider whose local state outlives the process (e.g. `LmdbStoreProvider`). */
+interface DurableStores extends StoreProvider {
+  readMetadata(): Record<string, unknown> | undefined;
+  /** Atomic: a reader sees the old record or the new one. */
+  writeMetadata(record: Record<string, unknown>): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+const isDurable = (p: StoreProvider): p is DurableStores =>
+  typeof (p as Partial<DurableStores>).writeMetadata === 'function' &&
+  typeof (p as Partial<DurableStores>).destroy === 'function';
+
+/** Changelog topic → offset after the last record the local state reflects. */
+type Checkpoint = Record<string, number>;
+
+function checkpointOf(stores: DurableStores): Checkpoint {
+  const saved = stores.readMetadata()?.checkpoint;
+  const out: Checkpoint = {};
+  if (saved && typeof saved === 'object')
+    for (const [topic, offset] of Object.entries(saved)) if (typeof offset === 'number') out[topic] = offset;
+  return out;
+}
 
 /**
  * Lifecycle of a task; only a RUNNING task processes records.
@@ -55,6 +88,11 @@ interface TaskState {
   readonly owned: Map<string, TopicPartition>;
   status: TaskStatus;
   task?: Task;
+  stores?: StoreProvider;
+  /** Per changelog topic, the offset after the last acknowledged write (or the restored checkpoint). */
+  positions: Checkpoint;
+  /** The checkpoint last written, to skip unchanged ones. */
+  written?: string;
   unhook: (() => void)[];
   /** Stops the restore retries when the task goes away. */
   readonly abort: AbortController;
@@ -64,12 +102,18 @@ export interface TaskManagerOptions {
   plan: TopologyPlan;
   clock: Clock;
   restorer: ChangelogReader;
-  storeProvider: StoreProviderFactory;
+  /** @default in-memory stores (`InMemoryStoreProvider`) */
+  storeProvider?: StoreProviderFactory;
+  /** Persistent stores are wiped and restored in full on assign, and never checkpointed. */
+  exactlyOnce?: boolean;
   logger: Logger;
   /** Budget of restore retries. */
   retry?: RuntimeRetryOptions;
-  /** Called for every store write: the runtime sends it to the changelog. */
-  onChangelog: (record: OutgoingRecord<Buffer, Buffer | null>) => void;
+  /**
+   * Called for every store write: the runtime sends it to the changelog. A returned promise of its
+   * delivery report (`{ offset }`) advances the task's checkpoint.
+   */
+  onChangelog: (record: OutgoingRecord<Buffer, Buffer | null>) => unknown;
   /** Per-stage output counting for metrics (see TaskContext.onStageOutput). */
   onStageOutput?: (stage: string) => void;
   /** Records a task emits from wall-clock punctuation. */
@@ -147,6 +191,7 @@ export class TaskManager {
           partition: tp.partition,
           owned: new Map(),
           status: 'CREATED',
+          positions: {},
           unhook: [],
           abort: new AbortController(),
         };
@@ -237,12 +282,56 @@ export class TaskManager {
     return sub ? this.tasks.get(`${sub.id}_${partition}`) : undefined;
   }
 
+  /**
+   * At-least-once, after a commit: each task with persistent stores records the changelog offsets
+   * its local state reflects, once the stores are flushed to disk (a checkpoint must never get
+   * ahead of the data across a machine crash).
+   */
+  checkpoint(): void {
+    if (this.options.exactlyOnce) return;
+    for (const state of this.tasks.values()) {
+      const stores = state.stores;
+      if (state.status !== 'RUNNING' || !stores || !isDurable(stores)) continue;
+      const checkpoint = { ...state.positions };
+      const key = JSON.stringify(checkpoint);
+      if (key === state.written) continue;
+      state.written = key;
+      stores.flush().then(
+        () => {
+          if (state.status !== 'CLOSED') stores.writeMetadata({ checkpoint });
+        },
+        (err: unknown) => {
+          state.written = undefined;
+          this.options.logger.warn(
+            { taskId: state.taskId, err },
+            'store flush failed; checkpoint not written',
+          );
+        },
+      );
+    }
+  }
+
   private close(state: TaskState): void {
     state.status = 'CLOSED';
     state.abort.abort();
     for (const unhook of state.unhook) unhook();
     state.unhook = [];
     state.task?.close();
+    const stores = state.stores;
+    state.stores = undefined;
+    if (stores && isDurable(stores)) this.closeStores(state.taskId, stores, state.positions);
+  }
+
+  /** Closes persistent stores; at-least-once saves the checkpoint first (a clean close needs no fsync). */
+  private closeStores(taskId: string, stores: DurableStores, positions?: Checkpoint): void {
+    try {
+      if (positions && !this.options.exactlyOnce) stores.writeMetadata({ checkpoint: { ...positions } });
+    } catch (err) {
+      this.options.logger.warn({ taskId, err }, 'checkpoint not written on close');
+    }
+    stores
+      .close()
+      .catch((err: unknown) => this.options.logger.warn({ taskId, err }, 'closing stores failed'));
   }
 
   /** Retries a failed restore in the background; the task's partitions stay paused meanwhile. */
@@ -300,32 +389,71 @@ export class TaskManager {
    * returns a promise only when the changelog reader is asynchronous.
    */
   private restore(state: TaskState): Promise<void> | undefined {
-    const { plan, restorer } = this.options;
-    const { sub, partition, taskId } = state;
+    const { plan } = this.options;
+    const { sub, taskId } = state;
     const definitions = plan.stores.filter((s) => sub.storeNames.includes(s.name));
-    const unhook: (() => void)[] = [];
-    const failed = (e: unknown): BusError => {
-      for (const u of unhook) u();
-      return isBusError(e)
-        ? e
-        : new BusError('STORE_FAILED', `restoring the stores of task ${taskId} failed: ${errorMessage(e)}`, {
-            cause: e,
-            retriable: true,
-          });
+    const create = this.options.storeProvider ?? ((d) => new InMemoryStoreProvider(d));
+    let stores: StoreProvider | undefined;
+    const fail = (e: unknown): never => {
+      if (stores && isDurable(stores)) this.closeStores(taskId, stores);
+      throw this.restoreError(taskId, e);
     };
     try {
-      const stores = this.options.storeProvider(definitions, taskId);
+      stores = create(definitions, taskId);
+      if (this.options.exactlyOnce && isDurable(stores))
+        return stores
+          .destroy()
+          .then(() => {
+            stores = create(definitions, taskId);
+            return this.replay(state, stores, definitions, {});
+          })
+          .catch(fail);
+      const from = isDurable(stores) ? checkpointOf(stores) : {};
+      return this.replay(state, stores, definitions, from)?.catch(fail);
+    } catch (e) {
+      return fail(e);
+    }
+  }
+
+  private restoreError(taskId: string, e: unknown): BusError {
+    return isBusError(e)
+      ? e
+      : new BusError('STORE_FAILED', `restoring the stores of task ${taskId} failed: ${errorMessage(e)}`, {
+          cause: e,
+          retriable: true,
+        });
+  }
+
+  /** Replays each store's changelog from its checkpoint (or start) and creates the task. */
+  private replay(
+    state: TaskState,
+    stores: StoreProvider,
+    definitions: readonly StoreSpec[],
+    from: Checkpoint,
+  ): Promise<void> | undefined {
+    const { restorer } = this.options;
+    const { sub, partition, taskId } = state;
+    const unhook: (() => void)[] = [];
+    const positions: Checkpoint = { ...from };
+    try {
       const restored = (spec: StoreSpec, store: StateStore, n: number, started: number) => {
         if (state.abort.signal.aborted) throw state.abort.signal.reason;
         this.restoredRecords += n;
         this.options.logger.info(
-          { taskId, store: spec.name, records: n, ms: Date.now() - started },
+          { taskId, store: spec.name, records: n, from: from[spec.changelogTopic], ms: Date.now() - started },
           'store restored',
         );
+        const topic = spec.changelogTopic;
+        const delivered = (report: unknown) => {
+          const offset = (report as { offset?: unknown } | undefined)?.offset;
+          if (typeof offset === 'number' && offset + 1 > (positions[topic] ?? 0))
+            positions[topic] = offset + 1;
+        };
         unhook.push(
-          store.onChange((key, value) =>
-            this.options.onChangelog({ topic: spec.changelogTopic, partition, key, value }),
-          ),
+          store.onChange((key, value) => {
+            const sent = this.options.onChangelog({ topic, partition, key, value });
+            if (sent instanceof Promise) sent.then(delivered, () => undefined);
+          }),
         );
       };
       const step = (i: number): Promise<void> | undefined => {
@@ -333,7 +461,7 @@ export class TaskManager {
           const spec = definitions[i]!;
           const store = stores.getStore(spec.name);
           const started = Date.now();
-          const n = restorer.restore(spec.changelogTopic, partition, store);
+          const n = restorer.restore(spec.changelogTopic, partition, store, from[spec.changelogTopic]);
           if (typeof n !== 'number')
             return n.then((count) => {
               restored(spec, store, count, started);
@@ -350,15 +478,20 @@ export class TaskManager {
         });
         task.onPunctuate((outputs, error) => this.options.onPunctuate(task, outputs, error));
         state.task = task;
+        state.stores = stores;
+        state.positions = positions;
+        state.written = JSON.stringify(positions);
         state.unhook = unhook;
         this.options.logger.info({ taskId }, 'task created');
         return undefined;
       };
       return step(0)?.catch((e: unknown) => {
-        throw failed(e);
+        for (const u of unhook) u();
+        throw e;
       });
     } catch (e) {
-      throw failed(e);
+      for (const u of unhook) u();
+      throw e;
     }
   }
 }

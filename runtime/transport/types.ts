@@ -131,10 +131,10 @@ export interface TransportAdmin {
 /** Replays changelog partitions into stores. */
 export interface ChangelogReader {
   /**
-   * Replays `topic[partition]` from its start into `store` without re-logging; returns the records
-   * applied (synchronously in-process).
+   * Replays `topic[partition]` from offset `from` (a checkpoint; @default its start) to its end into
+   * `store` without re-logging; returns the records applied (synchronously in-process).
    */
-  restore(topic: string, partition: number, store: StateStore): number | Promise<number>;
+  restore(topic: string, partition: number, store: StateStore, from?: number): number | Promise<number>;
   close(): Promise<void>;
 }
 

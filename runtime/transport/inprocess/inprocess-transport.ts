@@ -76,10 +76,10 @@ export class InProcessTransport implements Transport {
   changelogReader(_groupId?: string): ChangelogReader {
     const broker = this.broker;
     return {
-      restore(topic: string, partition: number, store: StateStore): number {
+      restore(topic: string, partition: number, store: StateStore, from = 0): number {
         if (!broker.hasTopic(topic)) return 0;
         let applied = 0;
-        for (const r of broker.fetch(topic, partition, 0)) {
+        for (const r of broker.fetch(topic, partition, from)) {
           if (!r.key) continue;
           store.restore(r.key, r.value);
           applied++;

@@ -1,5 +1,5 @@
 // Restores state stores from their compacted changelog topics when a partition is assigned: reads
-// the changelog partition from its start to its end (read_committed, so aborted exactly-once
+// the changelog partition from its start (or the task's checkpoint) to its end (read_committed, so aborted exactly-once
 // writes are skipped) and replays every record into the store without re-logging it.
 
 import Kafka from 'node-rdkafka';
@@ -45,14 +45,14 @@ export class KafkaChangelogReader implements ChangelogReader {
     return consumer;
   }
 
-  /** Replays partition `partition` of `topic` into `store`; returns the number of records applied. */
-  restore(topic: string, partition: number, store: StateStore): Promise<number> {
-    const run = this.queue.then(() => this.replay(topic, partition, store));
+  /** Replays `topic[partition]` from `from` (@default its start) into `store`; returns the records applied. */
+  restore(topic: string, partition: number, store: StateStore, from = 0): Promise<number> {
+    const run = this.queue.then(() => this.replay(topic, partition, store, from));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async replay(topic: string, partition: number, store: StateStore): Promise<number> {
+  private async replay(topic: string, partition: number, store: StateStore, from: number): Promise<number> {
     const consumer = await this.connected();
     const { lowOffset, highOffset } = await new Promise<Kafka.WatermarkOffsets>((resolve, reject) =>
       consumer.queryWatermarkOffsets(topic, partition, 10_000, (err, offsets) =>
@@ -61,14 +61,16 @@ export class KafkaChangelogReader implements ChangelogReader {
           : resolve(offsets),
       ),
     );
-    if (highOffset <= lowOffset) return 0;
+    // Compaction may have removed records below the checkpoint: reading on from the low mark is right.
+    const start = Math.max(lowOffset, from);
+    if (highOffset <= start) return 0;
     let applied = 0;
     let reachedEnd = false;
     const onEof = (eof: { topic: string; partition: number }) => {
       if (eof.topic === topic && eof.partition === partition) reachedEnd = true;
     };
     consumer.on('partition.eof', onEof);
-    consumer.assign([{ topic, partition, offset: lowOffset }]);
+    consumer.assign([{ topic, partition, offset: start }]);
     try {
       const deadline = Date.now() + 120_000;
       while (!reachedEnd) {
