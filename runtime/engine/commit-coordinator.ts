@@ -33,7 +33,10 @@ export interface CommitCoordinatorOptions {
   failed: (e: unknown) => void;
   /** Called when a commit finished and processing may go on. */
   resumed: () => void;
-  /** At-least-once: called after each successful offset commit (tasks write their checkpoints). */
+  /**
+   * After each successful commit (task checkpoints). Exactly-once: before the next transaction
+   * begins, so nothing has been written since.
+   */
   committed?: () => void;
 }
 
@@ -139,6 +142,7 @@ export class CommitCoordinator {
       metrics?.transactions.inc({ result: 'commit' });
       for (const off of offsets) tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
       this.dirty = false;
+      this.o.committed?.();
       this.step('beginTransaction');
       await producer.beginTransaction();
     } catch (e) {

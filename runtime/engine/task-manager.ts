@@ -8,12 +8,13 @@
 // committed — and is retried with backoff from fresh stores until it succeeds (the partitions
 // resume) or the retry budget is spent (the runtime fails, naming the fault).
 //
-// Checkpoints (stores whose provider keeps metadata, e.g. LMDB): at-least-once, after each commit
-// and on close, a task records per changelog partition the offset after the last of its own
-// changelog writes the producer acknowledged; every record below it is in the local state (a
-// store is written before its changelog record is sent, and anything older was restored). On
-// assign, restore reads from there. Exactly-once wipes persistent stores and restores them in full
-// on every assign: local state may hold writes of an aborted or unfinished transaction.
+// Checkpoints (stores whose provider keeps metadata, e.g. LMDB; see task-checkpoint.ts): a task
+// records per changelog partition the offset after the last of its own changelog writes the
+// producer acknowledged; every record below it is in the local state (a store is written before
+// its changelog record is sent, and anything older was restored). On assign, restore reads from
+// there. At-least-once writes it after each commit and on close. Exactly-once writes it only on
+// a close with no store write since the last committed transaction, marked clean; any other local
+// copy (a crash, an aborted transaction) is wiped and restored in full.
 
 import type { Clock } from '../../core/clock.js';
 import { BusError, errorMessage, isBusError } from '../../core/errors.js';
@@ -32,33 +33,9 @@ import type {
 } from '../../topology/plan.js';
 import type { ChangelogReader, TopicPartition } from '../transport/types.js';
 import { type RuntimeRetryOptions, retriesExhausted, retryOptions } from './record-retry.js';
+import { type Checkpoint, type DurableStores, isDurable, savedState, saveState } from './task-checkpoint.js';
 
 export type StoreProviderFactory = (definitions: readonly StoreDefinition[], taskId: string) => StoreProvider;
-
-/** A store provider whose local state outlives the process (e.g. `LmdbStoreProvider`). */
-interface DurableStores extends StoreProvider {
-  readMetadata(): Record<string, unknown> | undefined;
-  /** Atomic: a reader sees the old record or the new one. */
-  writeMetadata(record: Record<string, unknown>): void;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-  destroy(): Promise<void>;
-}
-
-const isDurable = (p: StoreProvider): p is DurableStores =>
-  typeof (p as Partial<DurableStores>).writeMetadata === 'function' &&
-  typeof (p as Partial<DurableStores>).destroy === 'function';
-
-/** Changelog topic → offset after the last record the local state reflects. */
-type Checkpoint = Record<string, number>;
-
-function checkpointOf(stores: DurableStores): Checkpoint {
-  const saved = stores.readMetadata()?.checkpoint;
-  const out: Checkpoint = {};
-  if (saved && typeof saved === 'object')
-    for (const [topic, offset] of Object.entries(saved)) if (typeof offset === 'number') out[topic] = offset;
-  return out;
-}
 
 /**
  * Lifecycle of a task; only a RUNNING task processes records.
@@ -93,6 +70,8 @@ interface TaskState {
   positions: Checkpoint;
   /** The checkpoint last written, to skip unchanged ones. */
   written?: string;
+  /** Exactly-once: a store was written since the last committed transaction. */
+  uncommitted: boolean;
   unhook: (() => void)[];
   /** Stops the restore retries when the task goes away. */
   readonly abort: AbortController;
@@ -104,7 +83,10 @@ export interface TaskManagerOptions {
   restorer: ChangelogReader;
   /** @default in-memory stores (`InMemoryStoreProvider`) */
   storeProvider?: StoreProviderFactory;
-  /** Persistent stores are wiped and restored in full on assign, and never checkpointed. */
+  /**
+   * Persistent stores are checkpointed only on a close holding committed state; any other local
+   * copy is wiped and restored in full.
+   */
   exactlyOnce?: boolean;
   logger: Logger;
   /** Budget of restore retries. */
@@ -192,6 +174,7 @@ export class TaskManager {
           owned: new Map(),
           status: 'CREATED',
           positions: {},
+          uncommitted: false,
           unhook: [],
           abort: new AbortController(),
         };
@@ -283,12 +266,16 @@ export class TaskManager {
   }
 
   /**
-   * At-least-once, after a commit: each task with persistent stores records the changelog offsets
+   * After a commit. At-least-once: each task with persistent stores records the changelog offsets
    * its local state reflects, once the stores are flushed to disk (a checkpoint must never get
-   * ahead of the data across a machine crash).
+   * ahead of the data across a machine crash). Exactly-once (called while processing is paused
+   * between transactions): every store holds committed state only.
    */
   checkpoint(): void {
-    if (this.options.exactlyOnce) return;
+    if (this.options.exactlyOnce) {
+      for (const state of this.tasks.values()) state.uncommitted = false;
+      return;
+    }
     for (const state of this.tasks.values()) {
       const stores = state.stores;
       if (state.status !== 'RUNNING' || !stores || !isDurable(stores)) continue;
@@ -298,7 +285,7 @@ export class TaskManager {
       state.written = key;
       stores.flush().then(
         () => {
-          if (state.status !== 'CLOSED') stores.writeMetadata({ checkpoint });
+          if (state.status !== 'CLOSED') saveState(stores, { checkpoint, clean: false });
         },
         (err: unknown) => {
           state.written = undefined;
@@ -319,13 +306,16 @@ export class TaskManager {
     state.task?.close();
     const stores = state.stores;
     state.stores = undefined;
-    if (stores && isDurable(stores)) this.closeStores(state.taskId, stores, state.positions);
+    // Exactly-once: a store written since the last commit may hold aborted writes — not clean.
+    const save = !this.options.exactlyOnce || !state.uncommitted;
+    if (stores && isDurable(stores))
+      this.closeStores(state.taskId, stores, save ? state.positions : undefined);
   }
 
-  /** Closes persistent stores; at-least-once saves the checkpoint first (a clean close needs no fsync). */
+  /** Closes persistent stores, saving `positions` first if given (a clean close needs no fsync). */
   private closeStores(taskId: string, stores: DurableStores, positions?: Checkpoint): void {
     try {
-      if (positions && !this.options.exactlyOnce) stores.writeMetadata({ checkpoint: { ...positions } });
+      if (positions) saveState(stores, { checkpoint: positions, clean: this.options.exactlyOnce === true });
     } catch (err) {
       this.options.logger.warn({ taskId, err }, 'checkpoint not written on close');
     }
@@ -400,7 +390,8 @@ export class TaskManager {
     };
     try {
       stores = create(definitions, taskId);
-      if (this.options.exactlyOnce && isDurable(stores))
+      const saved = isDurable(stores) ? savedState(stores) : undefined;
+      if (this.options.exactlyOnce && saved && !saved.clean && isDurable(stores))
         return stores
           .destroy()
           .then(() => {
@@ -408,8 +399,10 @@ export class TaskManager {
             return this.replay(state, stores, definitions, {});
           })
           .catch(fail);
-      const from = isDurable(stores) ? checkpointOf(stores) : {};
-      return this.replay(state, stores, definitions, from)?.catch(fail);
+      // Exactly-once: from here until a clean close, the local copy is not trusted after a crash.
+      if (this.options.exactlyOnce && saved && isDurable(stores))
+        saveState(stores, { checkpoint: saved.checkpoint, clean: false });
+      return this.replay(state, stores, definitions, saved?.checkpoint ?? {})?.catch(fail);
     } catch (e) {
       return fail(e);
     }
@@ -451,6 +444,7 @@ export class TaskManager {
         };
         unhook.push(
           store.onChange((key, value) => {
+            state.uncommitted = true;
             const sent = this.options.onChangelog({ topic, partition, key, value });
             if (sent instanceof Promise) sent.then(delivered, () => undefined);
           }),
@@ -481,6 +475,7 @@ export class TaskManager {
         state.stores = stores;
         state.positions = positions;
         state.written = JSON.stringify(positions);
+        state.uncommitted = false;
         state.unhook = unhook;
         this.options.logger.info({ taskId }, 'task created');
         return undefined;

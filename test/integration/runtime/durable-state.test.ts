@@ -1,5 +1,6 @@
-// Persistent (LMDB) stores with checkpoints on the real broker, at-least-once: an instance that
-// processed a first round and stopped gracefully keeps its state and a checkpoint; the tasks move
+// Persistent (LMDB) stores with checkpoints on the real broker, at-least-once and exactly-once (a
+// graceful stop is a clean close): an instance that processed a first round and stopped keeps its
+// state and a checkpoint; the tasks move
 // to another instance (its own state directory, so a full replay of the changelog) which processes
 // a second round; when the first instance comes back it restores only the changelog records the
 // other wrote meanwhile, and counting carries on from the right totals.
@@ -27,60 +28,69 @@ afterAll(async () => {
 });
 
 describe('StreamsRuntime with LMDB stores', () => {
-  it('restores only the changelog tail written since its checkpoint after a restart', async () => {
-    const app = uniqueName('durable');
-    const source = uniqueName('in');
-    const sink = uniqueName('out');
-    cleanup.push(source, sink, `${app}-counts-changelog`, `${app}-dlq`);
-    await topicManager.ensure([domainTopic(source, 2), domainTopic(sink, 2)]);
-    const plan = countingPlan(app, source, sink);
-    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
-    const start = async (instanceId: string, stateDir: string) => {
-      const runtime = new StreamsRuntime({
-        connection,
-        plan,
-        instanceId,
-        commitIntervalMs: 50,
-        storeProvider: lmdbStoreProvider({ stateDir, applicationId: app }),
-      });
-      running.push(runtime);
-      await runtime.start();
-      await waitFor(() => runtime.ready && runtime.assignment().length === 2, 60_000, `${instanceId} ready`);
-      return runtime;
-    };
-    const round = (value: string, times: number) =>
-      produceAll(
-        connection,
-        keys.flatMap((key) => Array.from({ length: times }, () => ({ topic: source, key, value }))),
-      );
+  it.each(['at_least_once', 'exactly_once'] as const)(
+    '%s: restores only the changelog tail written since its checkpoint after a restart',
+    async (guarantee) => {
+      const app = uniqueName('durable');
+      const source = uniqueName('in');
+      const sink = uniqueName('out');
+      cleanup.push(source, sink, `${app}-counts-changelog`, `${app}-dlq`);
+      await topicManager.ensure([domainTopic(source, 2), domainTopic(sink, 2)]);
+      const plan = countingPlan(app, source, sink);
+      const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+      const start = async (instanceId: string, stateDir: string) => {
+        const runtime = new StreamsRuntime({
+          connection,
+          plan,
+          instanceId,
+          guarantee,
+          commitIntervalMs: 50,
+          storeProvider: lmdbStoreProvider({ stateDir, applicationId: app }),
+        });
+        running.push(runtime);
+        runtime.onFailed((e) => console.error(`${instanceId} failed`, e));
+        await runtime.start();
+        await waitFor(
+          () => runtime.ready && runtime.assignment().length === 2,
+          60_000,
+          `${instanceId} ready`,
+        );
+        return runtime;
+      };
+      const round = (value: string, times: number) =>
+        produceAll(
+          connection,
+          keys.flatMap((key) => Array.from({ length: times }, () => ({ topic: source, key, value }))),
+        );
 
-    // Round 1: 200 records, one changelog write each.
-    const here = join(root, 'here');
-    const first = await start('first', here);
-    expect(first.restoredRecords).toBe(0);
-    await round('r1', 10);
-    expect(await readTopic(connection, sink, 200)).toHaveLength(200);
-    await first.idle();
-    await first.stop();
+      // Round 1: 200 records, one changelog write each.
+      const here = join(root, 'here');
+      const first = await start('first', here);
+      expect(first.restoredRecords).toBe(0);
+      await round('r1', 10);
+      expect(await readTopic(connection, sink, 200)).toHaveLength(200);
+      await first.idle();
+      await first.stop();
 
-    // Round 2 on another instance: a full replay (200), then 60 changelog writes.
-    const other = await start('other', join(root, 'elsewhere'));
-    expect(other.restoredRecords).toBe(200);
-    await round('r2', 3);
-    expect(await readTopic(connection, sink, 260)).toHaveLength(260);
-    await other.idle();
-    await other.stop();
+      // Round 2 on another instance: a full replay (200), then 60 changelog writes.
+      const other = await start('other', join(root, 'elsewhere'));
+      expect(other.restoredRecords).toBe(200);
+      await round('r2', 3);
+      expect(await readTopic(connection, sink, 260)).toHaveLength(260);
+      await other.idle();
+      await other.stop();
 
-    // Back on the first instance: only the 60 written since its checkpoint are read.
-    const back = await start('back', here);
-    expect(back.restoredRecords).toBe(60);
-    await round('r3', 1);
-    const all = await readTopic(connection, sink, 280);
-    const last = all
-      .map((r) => r.value.toString())
-      .filter((v) => v.endsWith(':r3'))
-      .sort();
-    expect(last).toEqual(keys.map((k) => `${k}:14:r3`).sort());
-    await back.stop();
-  });
+      // Back on the first instance: only the 60 written since its checkpoint are read.
+      const back = await start('back', here);
+      expect(back.restoredRecords).toBe(60);
+      await round('r3', 1);
+      const all = await readTopic(connection, sink, 280);
+      const last = all
+        .map((r) => r.value.toString())
+        .filter((v) => v.endsWith(':r3'))
+        .sort();
+      expect(last).toEqual(keys.map((k) => `${k}:14:r3`).sort());
+      await back.stop();
+    },
+  );
 });

@@ -1,8 +1,9 @@
 // Task checkpoints with LMDB stores on the in-process transport: at-least-once, a commit records
 // per changelog partition the offset after the task's last acknowledged changelog write; a task
 // that comes back to an instance with an older local copy restores only the changelog records
-// written since (by another owner meanwhile), and keeps its local state. Exactly-once wipes the
-// local copy and restores the changelog in full.
+// written since (by another owner meanwhile), and keeps its local state. Exactly-once trusts a
+// local copy only after a clean close (no store write since the last commit); otherwise it wipes
+// it and restores the changelog in full.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +86,7 @@ describe('task checkpoints (LMDB stores)', () => {
     await new Promise((r) => setTimeout(r, 0)); // delivery reports
     first.tasks.checkpoint();
     await until(() => first.metadata('0_1') !== undefined);
-    expect(first.metadata('0_1')).toEqual({ checkpoint: { [changelog]: 3 } });
+    expect(first.metadata('0_1')).toEqual({ checkpoint: { [changelog]: 3 }, clean: false });
     first.tasks.closeAll();
 
     // The task moves to another instance (a fresh state directory): it restores in full and writes on.
@@ -131,29 +132,30 @@ describe('task checkpoints (LMDB stores)', () => {
     const again = manager(broker, dir);
     again.tasks.assign([words1]);
     expect(again.tasks.restoredRecords).toBe(0);
-    expect(again.metadata('0_1')).toEqual({ checkpoint: { [changelog]: 4 } });
+    expect(again.metadata('0_1')).toEqual({ checkpoint: { [changelog]: 4 }, clean: false });
     expect(again.counts('0_1').size).toBe(4);
     again.tasks.closeAll();
   });
 
-  it('exactly-once wipes the local copy and restores the changelog in full', async () => {
+  it('exactly-once wipes a local copy not closed cleanly and restores the changelog in full', async () => {
     const broker = new InProcessBroker();
     broker.createTopic(changelog, { partitions: 2 });
     const dir = join(root, 'eos');
-    const first = manager(broker, dir);
-    first.tasks.assign([words1]);
+    const first = manager(broker, dir, { exactlyOnce: true });
+    expect(await first.tasks.assign([words1])).toEqual([]);
     first.counts('0_1').put('a', 1);
     first.counts('0_1').put('b', 2);
     await new Promise((r) => setTimeout(r, 0));
-    first.tasks.checkpoint();
-    await until(() => first.metadata('0_1') !== undefined);
-    first.tasks.closeAll();
-    // An uncommitted write that reached the local copy but not the (committed) changelog.
+    first.tasks.checkpoint(); // the transaction committed
+    first.tasks.closeAll(); // nothing written since: a clean close
+    // A write that reached the local copy but no committed transaction (the changelog has 2 records).
     const local = new LmdbStoreProvider(
       lmdbTaskDirectory({ stateDir: dir, applicationId: 'cp' }, '0_1'),
       plan.stores,
     );
+    expect(local.readMetadata()).toEqual({ checkpoint: { [changelog]: 2 }, clean: true });
     local.getKeyValueStore<string, number>('counts').put('uncommitted', 9);
+    local.writeMetadata({ checkpoint: { [changelog]: 2 }, clean: false });
     await local.close();
 
     const eos = manager(broker, dir, { exactlyOnce: true });
@@ -168,12 +170,30 @@ describe('task checkpoints (LMDB stores)', () => {
     eos.counts('0_1').put('c', 3);
     await new Promise((r) => setTimeout(r, 0));
     eos.tasks.checkpoint();
+    eos.counts('0_1').put('d', 4); // written after the last commit: the close is not clean
+    await new Promise((r) => setTimeout(r, 0));
     eos.tasks.closeAll();
-    // Exactly-once writes no checkpoint: the next instance restores in full again.
     const next = manager(broker, dir, { exactlyOnce: true });
     await next.tasks.assign([words1]);
-    expect(next.tasks.restoredRecords).toBe(3);
-    expect(next.metadata('0_1')).toBeUndefined();
+    expect(next.tasks.restoredRecords).toBe(4);
     next.tasks.closeAll();
+  });
+
+  it('exactly-once restores only the tail after a clean close, and marks the copy unclean while running', async () => {
+    const broker = new InProcessBroker();
+    broker.createTopic(changelog, { partitions: 2 });
+    const dir = join(root, 'eos-clean');
+    const first = manager(broker, dir, { exactlyOnce: true });
+    await first.tasks.assign([words1]);
+    for (let i = 0; i < 5; i++) first.counts('0_1').put(`k${i}`, i);
+    await new Promise((r) => setTimeout(r, 0));
+    first.tasks.checkpoint();
+    first.tasks.closeAll();
+    const again = manager(broker, dir, { exactlyOnce: true });
+    expect(again.tasks.assign([words1])).toEqual([]); // no wipe: synchronous in-process
+    expect(again.tasks.restoredRecords).toBe(0);
+    expect(again.counts('0_1').size).toBe(5);
+    expect(again.metadata('0_1')).toEqual({ checkpoint: { [changelog]: 5 }, clean: false });
+    again.tasks.closeAll();
   });
 });
