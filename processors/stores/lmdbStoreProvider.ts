@@ -1,7 +1,7 @@
 // Persistent stores: one LMDB environment per task, under `<stateDir>/<applicationId>/<taskId>`,
 // one named database per store. Local state survives a restart, so a restarted task only needs the
-// changelog records written since its state was last saved (checkpoints come with the task
-// lifecycle; `readMetadata`/`writeMetadata` are where that record lives). The changelog stays the
+// changelog records written since its state was last saved (the runtime's task checkpoint, see
+// runtime/engine/task-checkpoint.ts, lives in `readMetadata`/`writeMetadata`). The changelog stays the
 // durable copy: writes are not fsynced one by one (`flush()` does that on demand), and an instance
 // that died uncleanly is expected to `destroy()` its copy and restore it from the changelog.
 

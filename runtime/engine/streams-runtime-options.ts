@@ -69,8 +69,11 @@ export interface StreamsRuntimeOptions {
   /** Bound of a graceful shutdown, ms. @default 30000 */
   shutdownTimeoutMs?: number;
   /**
-   * Creates a task's stores; called again for every restore attempt after a failed one.
+   * Creates a task's stores; called again for every restore attempt after a failed one. A provider
+   * with metadata (`lmdbStoreProvider`) keeps a checkpoint per task, so a restart restores only the
+   * changelog written since; under exactly-once a copy not closed cleanly is wiped and restored.
    * @default in-memory stores (`InMemoryStoreProvider`)
+   * @example storeProvider: lmdbStoreProvider({ stateDir: '/var/lib/tmbus', applicationId: plan.applicationId })
    */
   storeProvider?: StoreProviderFactory;
   clock?: Clock;
