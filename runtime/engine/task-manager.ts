@@ -72,6 +72,8 @@ interface TaskState {
   written?: string;
   /** Exactly-once: a store was written since the last committed transaction. */
   uncommitted: boolean;
+  /** A restore failed (e.g. a checkpoint beyond the changelog's end): the retry wipes the local copy. */
+  wipe?: boolean;
   unhook: (() => void)[];
   /** Stops the restore retries when the task goes away. */
   readonly abort: AbortController;
@@ -385,13 +387,14 @@ export class TaskManager {
     const create = this.options.storeProvider ?? ((d) => new InMemoryStoreProvider(d));
     let stores: StoreProvider | undefined;
     const fail = (e: unknown): never => {
+      state.wipe = true;
       if (stores && isDurable(stores)) this.closeStores(taskId, stores);
       throw this.restoreError(taskId, e);
     };
     try {
       stores = create(definitions, taskId);
       const saved = isDurable(stores) ? savedState(stores) : undefined;
-      if (this.options.exactlyOnce && saved && !saved.clean && isDurable(stores))
+      if (saved && isDurable(stores) && (state.wipe || (this.options.exactlyOnce && !saved.clean)))
         return stores
           .destroy()
           .then(() => {
@@ -476,6 +479,7 @@ export class TaskManager {
         state.positions = positions;
         state.written = JSON.stringify(positions);
         state.uncommitted = false;
+        state.wipe = false;
         state.unhook = unhook;
         this.options.logger.info({ taskId }, 'task created');
         return undefined;

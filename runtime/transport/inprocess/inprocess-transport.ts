@@ -6,6 +6,7 @@
 // soon as it subscribes. Transactions put offsets in at commit; writes are not rolled back on
 // abort, so exactly-once holds on Kafka only.
 
+import { BusError } from '../../../core/errors.js';
 import type { OutgoingRecord } from '../../../core/record.js';
 import type { StateStore } from '../../../topology/plan.js';
 import type { TopicMetadata, TopicSpec } from '../../kafka/topics.js';
@@ -78,6 +79,12 @@ export class InProcessTransport implements Transport {
     return {
       restore(topic: string, partition: number, store: StateStore, from = 0): number {
         if (!broker.hasTopic(topic)) return 0;
+        const end = broker.endOffset(topic, partition);
+        if (from > end)
+          throw new BusError('STORE_FAILED', `checkpoint ${from} is beyond the changelog's end ${end}`, {
+            retriable: true,
+            context: { topic, partition, offset: from },
+          });
         let applied = 0;
         for (const r of broker.fetch(topic, partition, from)) {
           if (!r.key) continue;

@@ -4,6 +4,7 @@
 
 import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../../core/config.js';
+import { BusError } from '../../../core/errors.js';
 import type { StateStore } from '../../../topology/plan.js';
 import { kafkaError } from '../../kafka/producer.js';
 import type { ChangelogReader } from '../types.js';
@@ -61,6 +62,13 @@ export class KafkaChangelogReader implements ChangelogReader {
           : resolve(offsets),
       ),
     );
+    // A checkpoint past the end belongs to another incarnation of the changelog (deleted, recreated,
+    // truncated): the local copy cannot be trusted, and the task manager wipes it on the retry.
+    if (from > highOffset)
+      throw new BusError('STORE_FAILED', `checkpoint ${from} is beyond the changelog's end ${highOffset}`, {
+        retriable: true,
+        context: { topic, partition, offset: from },
+      });
     // Compaction may have removed records below the checkpoint: reading on from the low mark is right.
     const start = Math.max(lowOffset, from);
     if (highOffset <= start) return 0;

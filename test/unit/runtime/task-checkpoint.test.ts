@@ -196,4 +196,37 @@ describe('task checkpoints (LMDB stores)', () => {
     expect(again.metadata('0_1')).toEqual({ checkpoint: { [changelog]: 5 }, clean: false });
     again.tasks.closeAll();
   });
+
+  it('a checkpoint beyond the changelog end (a recreated changelog) fails the restore, and the retry wipes and replays', async () => {
+    const broker = new InProcessBroker();
+    broker.createTopic(changelog, { partitions: 2 });
+    const dir = join(root, 'ahead');
+    const first = manager(broker, dir);
+    first.tasks.assign([words1]);
+    first.counts('0_1').put('a', 1);
+    first.counts('0_1').put('stale', 2);
+    await new Promise((r) => setTimeout(r, 0));
+    first.tasks.closeAll();
+    // The changelog is recreated with one record: the local copy's checkpoint (2) is past its end (1).
+    const fresh = new InProcessBroker();
+    fresh.createTopic(changelog, { partitions: 2 });
+    fresh.produce({
+      topic: changelog,
+      partition: 1,
+      key: plan.stores[0]!.keySerde.serialize('a', { topic: changelog }) as Buffer,
+      value: plan.stores[0]!.valueSerde.serialize(7, { topic: changelog }) as Buffer,
+    });
+    const running: string[] = [];
+    const back = manager(fresh, dir, {
+      retry: { initialDelayMs: 5, maxDelayMs: 10 },
+      onRunning: (tps) => running.push(...tps.map((tp) => `${tp.topic}:${tp.partition}`)),
+    });
+    expect(back.tasks.assign([words1])).toEqual([words1]);
+    expect(back.tasks.statuses()).toEqual({ '0_1': 'FAILED' });
+    await until(() => running.length > 0);
+    expect(running).toEqual(['words:1']);
+    expect(back.tasks.restoredRecords).toBe(1);
+    expect(contents(back.counts('0_1'))).toEqual([['a', 7]]);
+    back.tasks.closeAll();
+  });
 });
