@@ -60,6 +60,9 @@ export function transactionErrorKind(e: unknown): 'retriable' | 'abortable' | 'f
   return 'abortable';
 }
 
+/** How long a transactional call (given a 30 s timeout) may take before it counts as stuck. */
+const TXN_GUARD_MS = 45_000;
+
 export class BusProducer {
   private client: Kafka.Producer;
   private readonly pending = new Map<number, Pending>();
@@ -116,7 +119,14 @@ export class BusProducer {
       p.reject(new KafkaError('KAFKA_TRANSACTION', 'producer re-initialised: its transaction was aborted'));
     this.pending.clear();
     old.setPollInterval(0);
-    await new Promise<void>((resolve) => old.disconnect(5_000, () => resolve()));
+    // A client stuck in a native call may never answer its disconnect either: do not wait for it.
+    await new Promise<void>((resolve) => {
+      const guard = setTimeout(resolve, 6_000);
+      old.disconnect(5_000, () => {
+        clearTimeout(guard);
+        resolve();
+      });
+    });
     const extra: LibrdkafkaConfig = { ...(this.options.librdkafka ?? {}) };
     if (this.options.transactionalId) extra['transactional.id'] = this.options.transactionalId;
     this.client = this.create(extra);
@@ -206,20 +216,29 @@ export class BusProducer {
     offsets: Kafka.TopicPartitionOffset[],
     consumer: Kafka.KafkaConsumer,
   ): Promise<void> {
-    return this.call('KAFKA_TRANSACTION', 'sendOffsetsToTransaction', (cb) =>
-      this.native.sendOffsetsToTransaction(offsets, consumer, 30_000, cb),
+    return this.call(
+      'KAFKA_TRANSACTION',
+      'sendOffsetsToTransaction',
+      (cb) => this.native.sendOffsetsToTransaction(offsets, consumer, 30_000, cb),
+      TXN_GUARD_MS,
     );
   }
 
   commitTransaction(): Promise<void> {
-    return this.call('KAFKA_TRANSACTION', 'commitTransaction', (cb) =>
-      this.native.commitTransaction(30_000, cb),
+    return this.call(
+      'KAFKA_TRANSACTION',
+      'commitTransaction',
+      (cb) => this.native.commitTransaction(30_000, cb),
+      TXN_GUARD_MS,
     );
   }
 
   abortTransaction(): Promise<void> {
-    return this.call('KAFKA_TRANSACTION', 'abortTransaction', (cb) =>
-      this.native.abortTransaction(30_000, cb),
+    return this.call(
+      'KAFKA_TRANSACTION',
+      'abortTransaction',
+      (cb) => this.native.abortTransaction(30_000, cb),
+      TXN_GUARD_MS,
     );
   }
 
@@ -246,9 +265,37 @@ export class BusProducer {
     code: 'KAFKA_PRODUCE' | 'KAFKA_TRANSACTION',
     what: string,
     fn: (cb: (err: unknown) => void) => void,
+    guardMs?: number,
   ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      fn((err) => (err ? reject(kafkaError(code, `${what} failed`, err)) : resolve()));
-    });
+    return nativeCall(code, what, fn, guardMs);
   }
+}
+
+/**
+ * One native call as a promise. `guardMs` bounds it from JS: a transactional call given a 30 s
+ * timeout was seen not to return for minutes after a broker was killed (sendOffsetsToTransaction,
+ * librdkafka 2.12), holding the exactly-once commit gate and so all processing. Past the guard it
+ * fails as fatal (`transactionErrorKind`), so the runtime re-creates the producer — the new one
+ * fences the stuck one — instead of waiting. A late answer is ignored.
+ */
+export function nativeCall(
+  code: 'KAFKA_PRODUCE' | 'KAFKA_TRANSACTION',
+  what: string,
+  fn: (cb: (err: unknown) => void) => void,
+  guardMs?: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const guard =
+      guardMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            const stuck = { isFatal: true, message: `no answer from librdkafka within ${guardMs} ms` };
+            reject(kafkaError(code, `${what} did not return`, stuck));
+          }, guardMs);
+    fn((err) => {
+      if (guard) clearTimeout(guard);
+      if (err) reject(kafkaError(code, `${what} failed`, err));
+      else resolve();
+    });
+  });
 }
