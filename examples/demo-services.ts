@@ -31,7 +31,7 @@ export interface DemoServices {
  * Creates the services and starts them unless `config.services` is false.
  *
  * @example
- * const services = await startDemoServices(config, (source) => new EmbeddedEventPublisher({ broker, registry, source }), probes);
+ * const services = await startDemoServices(config, (source) => new EventPublisher({ transport, registry, source }), probes);
  */
 export async function startDemoServices(
   config: DemoConfig,
