@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { createLogger } from '../core/logger.js';
-import { stopOnSignals } from '../runtime/engine/signals.js';
+import { exitProcess, stopOnSignals } from '../runtime/engine/signals.js';
 import { StreamsRuntime } from '../runtime/engine/streams-runtime.js';
 import { runtimeReadiness, startOpsServer } from '../runtime/observability/ops-server.js';
 import { startTracing } from '../runtime/observability/otel.js';
@@ -54,7 +54,7 @@ export function runCommand(): Command {
             ),
         },
       });
-      runtime.onFailed(() => process.exit(1));
+      runtime.onFailed(() => exitProcess(1, logger));
       stopOnSignals([runtime, { stop: () => ops.close() }, ...(tracing ? [tracing] : [])], {
         timeoutMs: config.runtime.shutdownTimeoutMs,
         logger,

@@ -8,6 +8,7 @@ import { isBusError, KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
 import { toNativeHeaders } from './native-headers.js';
+import { markNativeCallStuck } from './stuck-native-calls.js';
 
 export interface DeliveryReport {
   topic: string;
@@ -121,8 +122,13 @@ export class BusProducer {
     old.setPollInterval(0);
     // A client stuck in a native call may never answer its disconnect either: do not wait for it.
     await new Promise<void>((resolve) => {
-      const guard = setTimeout(resolve, 6_000);
+      let answered: (() => void) | undefined;
+      const guard = setTimeout(() => {
+        answered = markNativeCallStuck();
+        resolve();
+      }, 6_000);
       old.disconnect(5_000, () => {
+        answered?.();
         clearTimeout(guard);
         resolve();
       });
@@ -285,14 +291,17 @@ export function nativeCall(
   guardMs?: number,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    let answered: (() => void) | undefined;
     const guard =
       guardMs === undefined
         ? undefined
         : setTimeout(() => {
+            answered = markNativeCallStuck();
             const stuck = { isFatal: true, message: `no answer from librdkafka within ${guardMs} ms` };
             reject(kafkaError(code, `${what} did not return`, stuck));
           }, guardMs);
     fn((err) => {
+      answered?.();
       if (guard) clearTimeout(guard);
       if (err) reject(kafkaError(code, `${what} failed`, err));
       else resolve();
