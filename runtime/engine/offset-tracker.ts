@@ -19,9 +19,14 @@ export class OffsetTracker {
     set.add(offset);
   }
 
-  /** A record's outputs are acknowledged (or it was dead-lettered / skipped by decision). */
+  /**
+   * A record's outputs are acknowledged (or it was dead-lettered / skipped by decision). A record
+   * that is no longer pending — abandoned, or of a partition forgotten since (revoked while its
+   * outputs were in flight) — changes nothing: its partition's next owner reads it again, and a
+   * late finish must not make a revoked partition committable here.
+   */
   finish(partitionKey: string, offset: number): void {
-    this.pending.get(partitionKey)?.delete(offset);
+    if (!this.pending.get(partitionKey)?.delete(offset)) return;
     const high = this.highestFinished.get(partitionKey);
     if (high === undefined || offset > high) this.highestFinished.set(partitionKey, offset);
   }

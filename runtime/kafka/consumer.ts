@@ -116,7 +116,11 @@ export class BusConsumer {
   private async loop(): Promise<void> {
     const batchSize = this.options.batchSize ?? 2000;
     while (this.running) {
-      await this.rebalancing;
+      // Wait until no rebalance is in progress: one may chain onto another while we wait.
+      for (let seen = this.rebalancing; ; seen = this.rebalancing) {
+        await seen;
+        if (seen === this.rebalancing || !this.running) break;
+      }
       if (this.suspended) {
         await new Promise((r) => setTimeout(r, 20));
         continue;

@@ -39,4 +39,20 @@ describe('OffsetTracker', () => {
     expect(t.committable('a')).toBeUndefined();
     expect(t.partitions()).toEqual(['b']);
   });
+
+  it('ignores a late finish of a revoked partition or an abandoned record', () => {
+    const t = new OffsetTracker();
+    for (const o of [5, 6]) t.begin('a', o);
+    t.forget('a');
+    t.finish('a', 5);
+    expect(t.committable('a')).toBeUndefined();
+    expect(t.partitions()).toEqual([]);
+    t.begin('b', 1);
+    t.begin('b', 2);
+    t.abandon('b', [2]);
+    t.finish('b', 2);
+    expect(t.committable('b')).toBe(1);
+    t.finish('b', 1);
+    expect(t.committable('b')).toBe(2);
+  });
 });
