@@ -2,7 +2,9 @@
 // `npm test`: brings the real services up (Kafka, Apicurio Registry, Redis — idempotent), points the
 // tests at them through TMBUS_* variables, runs every vitest project, and ends with the plain
 // `N passed, N failed` line CI reads. Extra arguments go to vitest (`npm test -- --project unit`).
-// TMBUS_SKIP_SERVICES=1 skips starting services (unit tests only need none).
+// TMBUS_SKIP_SERVICES=1 skips starting services (unit tests only need none). The fault tests (a
+// 3-node cluster with a broker SIGKILLed, a runtime SIGKILLed under exactly-once; ~4 minutes) run
+// too; TMBUS_FAULT_TESTS=0 leaves them out.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ if (!process.env.TMBUS_SKIP_SERVICES && !unitOnly) {
     if (key && !process.env[key]) process.env[key] = rest.join('=');
   }
 }
+
+process.env.TMBUS_FAULT_TESTS ??= unitOnly ? '0' : '1';
 
 const outDir = join(root, 'test-results');
 mkdirSync(outDir, { recursive: true });

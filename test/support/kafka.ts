@@ -39,7 +39,11 @@ export async function produceAll(
   }
 }
 
-/** Reads a topic from the start (no group commits) until `count` records or `timeoutMs`. */
+/**
+ * Reads a topic from the start (no group commits) until `count` records (or, with `complete`, until
+ * it says the records read so far are all that is awaited — e.g. every distinct value under
+ * at-least-once, where duplicates would reach `count` early) or `timeoutMs`.
+ */
 export async function readTopic(
   connection: ConnectionConfig,
   topic: string,
@@ -48,7 +52,13 @@ export async function readTopic(
     timeoutMs = 60_000,
     isolation = 'read_committed',
     settleMs = 0,
-  }: { timeoutMs?: number; isolation?: string; settleMs?: number } = {},
+    complete,
+  }: {
+    timeoutMs?: number;
+    isolation?: string;
+    settleMs?: number;
+    complete?: (records: readonly ReadRecord[]) => boolean;
+  } = {},
 ): Promise<ReadRecord[]> {
   const consumer = new Kafka.KafkaConsumer(
     {
@@ -84,7 +94,7 @@ export async function readTopic(
           headers,
         });
       }
-      if (out.length >= count) {
+      if (complete ? complete(out) : out.length >= count) {
         if (settleMs === 0) break;
         settleUntil ||= Date.now() + settleMs;
         if (Date.now() > settleUntil) break;
