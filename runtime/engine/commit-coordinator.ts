@@ -1,6 +1,8 @@
 // Commits what has been processed. At-least-once: every commit interval, the lowest unfinished
-// offset of each partition (OffsetTracker) goes to the group — nothing is committed past a record
-// whose outputs are not acknowledged. Exactly-once: outputs, changelog writes (punctuations'
+// offset of each partition (OffsetTracker) is taken, the writer's barrier waits until every output
+// handed over before it is acknowledged (processing goes on meanwhile), and then the offsets go to
+// the group — nothing is committed past a record whose outputs are not acknowledged, and nothing at
+// all once a write failed for good. Exactly-once: outputs, changelog writes (punctuations'
 // included) and those offsets go in one Kafka transaction; processing pauses while it commits,
 // since nothing may be written between a transaction's commit and the next begin. A transactional
 // call that librdkafka marks retriable is called again; any other failure goes to `failed`, and the
@@ -27,8 +29,10 @@ export interface CommitCoordinatorOptions {
   tracker: OffsetTracker;
   log: Logger;
   metrics?: RuntimeMetrics;
-  /** Resolves once every record handed to the producer is acknowledged and finished. */
+  /** Resolves once every record handed to the producer so far has its delivery report. */
   settled: () => Promise<void>;
+  /** A write failed for good: no commit may go past it. */
+  writeFailed?: () => boolean;
   /** A transaction could not commit (or begin): the runtime aborts it and rewinds. */
   failed: (e: unknown) => void;
   /** Called when a commit finished and processing may go on. */
@@ -42,6 +46,8 @@ export interface CommitCoordinatorOptions {
 
 export class CommitCoordinator {
   private inProgress?: Promise<void>;
+  /** At-least-once: a commit waiting at the writer's barrier (processing goes on). */
+  private pending?: Promise<void>;
   private dirty = false;
   /** Bumped by `reset`: a commit that began before it must not touch the new transaction. */
   private generation = 0;
@@ -78,8 +84,16 @@ export class CommitCoordinator {
   commit(): Promise<void> {
     if (this.inProgress) return this.inProgress;
     if (this.o.guarantee === 'at_least_once') {
-      this.commitOffsets(this.committableOffsets(), false);
-      return Promise.resolve();
+      if (this.pending) return this.pending;
+      const offsets = this.committableOffsets();
+      if (offsets.length === 0) return Promise.resolve();
+      this.pending = this.o
+        .settled()
+        .then(() => this.commitOffsets(offsets, false))
+        .finally(() => {
+          this.pending = undefined;
+        });
+      return this.pending;
     }
     this.inProgress = this.commitTransaction().finally(() => {
       this.inProgress = undefined;
@@ -102,7 +116,10 @@ export class CommitCoordinator {
     if (this.o.guarantee === 'exactly_once') await this.commitTransaction().catch(() => undefined);
   }
 
-  private commitOffsets(offsets: TopicPartitionOffset[], sync: boolean): void {
+  private commitOffsets(all: TopicPartitionOffset[], sync: boolean): void {
+    if (this.o.writeFailed?.()) return;
+    // Taken before the barrier: a partition revoked (and committed) meanwhile is not ours to commit.
+    const offsets = all.filter((o) => this.o.tracker.ahead(`${o.topic}:${o.partition}`, o.offset));
     if (offsets.length === 0) return;
     try {
       this.o.consumer.commit(offsets, sync);

@@ -49,8 +49,13 @@ export interface ErrorHandlers {
    * @default RETRY when `failure.retriable`, else DEAD_LETTER
    */
   processing?: ErrorHandler;
-  /** An output could not be written after the producer's retries. @default FAIL */
-  production?: (error: BusError, record: OutgoingRecord<Buffer | null, Buffer | null>) => Decision;
+  /**
+   * An output could not be written after the producer's retries. Outputs are handed over without
+   * keeping them (as Kafka Streams' RecordCollector), so the handler learns where the record was
+   * going, not the record. CONTINUE skips it; FAIL stops the runtime before any commit past it
+   * (exactly-once: aborts and rewinds). @default FAIL
+   */
+  production?: (error: BusError, where: { topic: string; partition?: number }) => Decision;
 }
 
 /** Retry what may succeed later; dead-letter what never will. */

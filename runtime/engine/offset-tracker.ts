@@ -1,7 +1,7 @@
-// Which offset of a partition is safe to commit. Records finish out of order (their outputs are
-// acknowledged asynchronously, conflated records finish together), so the committable offset is
-// the lowest offset still unfinished — or one past the highest finished when nothing is pending.
-// At-least-once follows: nothing is committed past a record whose outputs are not acknowledged.
+// Which offset of a partition is safe to commit. A record finishes once its outputs are handed to
+// the writer (whose barrier a commit waits at) — or later, when it is held for a retry or its
+// writer schema; conflated records finish together — so the committable offset is the lowest
+// offset still unfinished, or one past the highest finished when nothing is pending.
 
 export class OffsetTracker {
   /** Unfinished offsets per partition key, in arrival (= offset) order. */
@@ -44,6 +44,13 @@ export class OffsetTracker {
     }
     if (next === undefined || next === this.lastCommitted.get(partitionKey)) return undefined;
     return next;
+  }
+
+  /** `offset` of a partition still tracked here is past its last commit. */
+  ahead(partitionKey: string, offset: number): boolean {
+    if (!this.pending.has(partitionKey) && !this.highestFinished.has(partitionKey)) return false;
+    const last = this.lastCommitted.get(partitionKey);
+    return last === undefined || offset > last;
   }
 
   markCommitted(partitionKey: string, offset: number): void {

@@ -1,8 +1,13 @@
-// Where a runtime's writes go: every output, changelog and dead-letter record is handed to the
-// producer here, attributed to the record being processed (its offset finishes only once they are
-// all acknowledged), and remembered until settled, so a commit can wait for every delivery report
-// that has not reached JS yet (node-rdkafka delivers them after flush() returns).
+// Where a runtime's writes go, the way Kafka Streams' RecordCollector does it: a record's outputs
+// are handed to the producer with no promise per record — each carries the tag of the commit period
+// it was written in — and a commit first waits at a barrier until every record written before it
+// has its delivery report (`seal`). A record's offset may therefore finish as soon as its outputs
+// are handed over: nothing is committed before they are acknowledged, and a delivery error the
+// production handler calls fatal fails the runtime before any commit past it. Writes that need
+// their own report (changelog records, whose offsets task checkpoints keep) go through `write`,
+// which still returns a promise; commits wait for those too.
 
+import { isBusError, KafkaError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
@@ -23,9 +28,18 @@ export interface OutputWriterOptions {
 }
 
 export class OutputWriter {
-  private current?: Promise<unknown>[];
-  /** Completion of every record and stray send not yet settled; commits wait for these. */
+  /** Tag of the records written now; `seal` moves it on. */
+  private tag = 0;
+  /** Tags below this were disowned by `reset`: their reports change nothing. */
+  private floor = 0;
+  /** Records handed over and not yet reported, per tag. */
+  private readonly unreported = new Map<number, number>();
+  private barriers: { upTo: number; resolve: () => void }[] = [];
+  /** Completion of every `write` not yet settled; commits wait for these. */
   private readonly unsettled = new Set<Promise<unknown>>();
+  private readonly outPerTopic = new Map<string, number>();
+  /** A write failed for good since the last reset: nothing may be committed past it. */
+  failed: unknown;
   produced = 0;
   /**
    * Bumped by `reset` when a transaction is abandoned: what was written before belongs to the
@@ -34,53 +48,72 @@ export class OutputWriter {
   epoch = 0;
   private resetWaiters: (() => void)[] = [];
 
-  constructor(private readonly o: OutputWriterOptions) {}
+  constructor(private readonly o: OutputWriterOptions) {
+    o.producer.onDelivery((tag, error) => this.reported(tag, error));
+  }
 
-  /** Sends one record; resolves on its delivery report (or when the production handler skips it). */
-  send(record: Outgoing): Promise<unknown> {
+  /** Hands one record over (the hot path): no promise; its report is counted against its tag. */
+  send(record: Outgoing): void {
     this.o.written();
     this.produced++;
-    const sent = this.o.producer.send(record);
-    const metrics = this.o.metrics;
-    if (metrics)
-      void sent.then(
-        () => metrics.recordsOut.inc({ topic: record.topic }),
-        () => undefined,
-      );
-    return sent.catch((e) => {
-      // The producer already retried: RETRY here means FAIL (the record stays uncommitted).
-      const decision = this.o.production(e, record);
-      if (decision === Decision.FAIL || decision === Decision.RETRY) throw e;
-      this.o.log.warn({ err: e, topic: record.topic }, 'output skipped after production error');
-    });
+    if (this.o.metrics) this.outPerTopic.set(record.topic, (this.outPerTopic.get(record.topic) ?? 0) + 1);
+    const tag = this.tag;
+    this.unreported.set(tag, (this.unreported.get(tag) ?? 0) + 1);
+    this.o.producer.produce(record, tag);
   }
 
   /**
-   * Runs `fn` with `sends` collecting the writes made meanwhile — the record's outputs and the
-   * changelog writes its stages cause through `write`.
+   * A write whose delivery report the caller needs (changelog: task checkpoints track its offset).
+   * A failure goes to the production handler, as for `send`.
    */
-  collecting<T>(sends: Promise<unknown>[], fn: () => T): T {
-    this.current = sends;
-    try {
-      return fn();
-    } finally {
-      this.current = undefined;
-    }
+  write(record: Outgoing): Promise<unknown> {
+    this.o.written();
+    this.produced++;
+    if (this.o.metrics) this.outPerTopic.set(record.topic, (this.outPerTopic.get(record.topic) ?? 0) + 1);
+    const epoch = this.epoch;
+    const sent = this.o.producer.send(record).catch((e) => {
+      if (epoch !== this.epoch) throw e;
+      this.failedWrite(e, record.topic);
+      throw e;
+    });
+    this.settle(sent.catch(() => undefined));
+    return sent;
   }
 
-  /** A write outside `collect` (punctuation, changelog) or inside it (attributed to the record). */
-  write(record: Outgoing): Promise<unknown> {
-    const p = this.send(record);
-    const epoch = this.epoch;
-    if (this.current) this.current.push(p);
-    else this.settle(p.catch((e) => epoch === this.epoch && this.o.fail(e)));
-    return p; // its delivery report: task checkpoints track changelog offsets from it
+  /**
+   * Seals the records written so far: resolves once each has its delivery report (the commit
+   * barrier). Records written meanwhile belong to the next barrier. Check `failed` afterwards.
+   */
+  seal(): Promise<void> {
+    this.flushMetrics();
+    const upTo = this.tag++;
+    const writes = this.unsettled.size > 0 ? Promise.allSettled([...this.unsettled]) : undefined;
+    const reports = this.reportedUpTo(upTo)
+      ? undefined
+      : new Promise<void>((resolve) => this.barriers.push({ upTo, resolve }));
+    if (!writes && !reports) return Promise.resolve();
+    let onReset!: () => void;
+    const reset = new Promise<void>((resolve) => {
+      onReset = resolve;
+    });
+    this.resetWaiters.push(onReset);
+    // A reset disowns what is pending (a dead broker may hold it for minutes): stop waiting then.
+    return Promise.race([Promise.all([writes, reports]).then(() => undefined), reset]).then(() => {
+      const i = this.resetWaiters.indexOf(onReset);
+      if (i >= 0) this.resetWaiters.splice(i, 1);
+    });
   }
 
   /** Disowns every write so far (exactly-once: its transaction is being aborted). */
   reset(): void {
     this.epoch++;
+    this.floor = ++this.tag;
+    this.unreported.clear();
     this.unsettled.clear();
+    this.failed = undefined;
+    const barriers = this.barriers;
+    this.barriers = [];
+    for (const b of barriers) b.resolve();
     const waiters = this.resetWaiters;
     this.resetWaiters = [];
     for (const w of waiters) w();
@@ -92,12 +125,51 @@ export class OutputWriter {
     void p.finally(() => this.unsettled.delete(p));
   }
 
-  /** Resolves once everything handed over so far has settled (and whatever settling started). */
-  async settled(): Promise<void> {
-    while (this.unsettled.size > 0) {
-      // A reset disowns what is pending (a dead broker may hold it for minutes): stop waiting then.
-      const reset = new Promise<void>((resolve) => this.resetWaiters.push(resolve));
-      await Promise.race([Promise.allSettled([...this.unsettled]), reset]);
+  /** Resolves once everything handed over so far has its report. */
+  settled(): Promise<void> {
+    return this.seal();
+  }
+
+  private reported(tag: number, error: unknown): void {
+    if (tag < this.floor) return;
+    const left = (this.unreported.get(tag) ?? 1) - 1;
+    if (left > 0) this.unreported.set(tag, left);
+    else {
+      this.unreported.delete(tag);
+      if (this.barriers.length > 0) this.releaseBarriers();
     }
+    if (error !== undefined) this.failedWrite(error);
+  }
+
+  private failedWrite(e: unknown, topic?: string): void {
+    // The producer already retried: RETRY here means FAIL (the record stays uncommitted).
+    const context = isBusError(e) ? (e.context as { topic?: string; partition?: number }) : {};
+    const where = { topic: topic ?? context.topic ?? 'unknown', partition: context.partition };
+    const error = isBusError(e) ? e : new KafkaError('KAFKA_PRODUCE', 'delivery failed', { cause: e });
+    const decision = this.o.production(error, where);
+    if (decision === Decision.FAIL || decision === Decision.RETRY) {
+      this.failed ??= e;
+      this.o.fail(e);
+      return;
+    }
+    this.o.log.warn({ err: e }, 'output skipped after production error');
+  }
+
+  private reportedUpTo(upTo: number): boolean {
+    for (const tag of this.unreported.keys()) if (tag <= upTo) return false;
+    return true;
+  }
+
+  private releaseBarriers(): void {
+    const waiting: typeof this.barriers = [];
+    for (const b of this.barriers) this.reportedUpTo(b.upTo) ? b.resolve() : waiting.push(b);
+    this.barriers = waiting;
+  }
+
+  private flushMetrics(): void {
+    const metrics = this.o.metrics;
+    if (!metrics || this.outPerTopic.size === 0) return;
+    for (const [topic, n] of this.outPerTopic) metrics.recordsOut.inc({ topic }, n);
+    this.outPerTopic.clear();
   }
 }

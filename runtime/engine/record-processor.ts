@@ -57,8 +57,6 @@ export interface RecordProcessorOptions {
   /** A record whose partition has no running task (revoked, or its task is restoring / failed). */
   orphan: (item: Item, message: Message) => void;
   fail: (e: unknown) => void;
-  /** A write of a record failed for good (exactly-once recovers, at-least-once fails). */
-  writeFailed: (e: unknown) => void;
   /** Processing may go on (a held record finished). */
   kick: () => void;
 }
@@ -152,7 +150,9 @@ export class RecordProcessor {
 
   /**
    * One attempt at a record. Returns the error when the decision is RETRY (nothing of the attempt
-   * is written but its store changes' changelog records), otherwise finishes the record.
+   * is written but its store changes' changelog records), otherwise finishes the record: its
+   * outputs are handed to the writer, whose barrier every commit waits at, so its offset finishes
+   * at once.
    */
   private run(
     item: Item,
@@ -161,29 +161,22 @@ export class RecordProcessor {
     prepareError: unknown,
     attempt: number,
   ): BusError | undefined {
-    const sends: Promise<unknown>[] = [];
     const { outputs: writer, tracer } = this.o;
-    const epoch = writer.epoch;
-    // After a transaction was abandoned, this record's outcome no longer counts (it is read again).
-    const failed = (e: unknown) => {
-      if (epoch === writer.epoch) this.o.writeFailed(e);
-      else this.o.scheduler.release(item);
-    };
     let outputs: ProcessResult['outputs'] = [];
     let error: BusError | undefined;
     let span: Span | undefined;
     let traced: ReturnType<typeof startProcessSpan> | undefined;
     try {
       if (prepareError !== undefined) error = asBusError(prepareError, record);
-      else {
-        traced = tracer
-          ? startProcessSpan(tracer, record.headers, { ...record, consumerGroup: this.o.applicationId })
-          : undefined;
-        span = traced?.span;
-        const ctx = traced?.ctx;
-        const result = writer.collecting(sends, () =>
-          ctx ? withContext(ctx, () => task.process(record)) : task.process(record),
-        );
+      else if (tracer) {
+        traced = startProcessSpan(tracer, record.headers, { ...record, consumerGroup: this.o.applicationId });
+        span = traced.span;
+        const ctx = traced.ctx;
+        const result = withContext(ctx, () => task.process(record));
+        outputs = result.outputs;
+        error = result.error;
+      } else {
+        const result = task.process(record);
         outputs = result.outputs;
         error = result.error;
       }
@@ -195,9 +188,6 @@ export class RecordProcessor {
       if (decision === Decision.RETRY || decision === Decision.FAIL) {
         span?.recordException(error);
         span?.end();
-        // Changelog writes the attempt made are in flight: a commit must still wait for them.
-        if (sends.length > 0)
-          writer.settle(Promise.all(sends).catch((e) => epoch === writer.epoch && this.o.writeFailed(e)));
         if (decision === Decision.RETRY) return error;
         this.o.fail(error);
         return undefined;
@@ -211,40 +201,28 @@ export class RecordProcessor {
           code: error.code,
         });
         this.o.log.warn({ err: error.toJSON() }, 'record dead-lettered');
-        sends.push(
-          writer.send(
-            deadLetterRecord(this.o.deadLetterTopic, this.o.applicationId, { record, error, stage }),
-          ),
-        );
+        writer.send(deadLetterRecord(this.o.deadLetterTopic, this.o.applicationId, { record, error, stage }));
       } else this.o.stats.skipped++;
     }
-    for (const out of outputs) {
-      const headers = traced ? injectContext(traced.ctx, { ...out.headers }) : out.headers;
-      sends.push(writer.send(traced ? { ...out, headers } : out));
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs[i]!;
+      writer.send(traced ? { ...out, headers: injectContext(traced.ctx, { ...out.headers }) } : out);
     }
     this.o.stats.processed++;
     if (span) {
       if (error) span.recordException(error);
       span.setStatus({ code: error ? 2 : 1 });
+      span.end();
     }
-    const finish = () => {
-      span?.end();
-      if (epoch !== writer.epoch) {
-        this.o.scheduler.release(item);
-        return;
-      }
-      const pk = `${record.topic}:${record.partition}`;
-      for (const m of item.values) this.o.tracker.finish(pk, m.offset);
-      this.o.scheduler.release(item);
-      if (this.o.onRecordDone || this.o.metrics) {
-        const now = this.o.clock.now();
-        this.o.onRecordDone?.(item.priority, now - item.enqueuedAt, now - record.timestamp);
-        this.o.metrics?.recordDone(item.priority, now - item.enqueuedAt, now - record.timestamp);
-      }
-      if (this.o.scheduler.pending > 0) this.o.kick();
-    };
-    if (sends.length === 0) finish();
-    else writer.settle(Promise.all(sends).then(finish, failed));
+    const values = item.values;
+    if (values.length === 1) this.o.tracker.finish(item.queue, record.offset);
+    else for (const m of values) this.o.tracker.finish(item.queue, m.offset);
+    this.o.scheduler.release(item);
+    if (this.o.onRecordDone || this.o.metrics) {
+      const now = this.o.clock.now();
+      this.o.onRecordDone?.(item.priority, now - item.enqueuedAt, now - record.timestamp);
+      this.o.metrics?.recordDone(item.priority, now - item.enqueuedAt, now - record.timestamp);
+    }
     return undefined;
   }
 

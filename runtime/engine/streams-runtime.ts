@@ -152,6 +152,7 @@ export class StreamsRuntime {
       // A held record is not waited for: it writes only when no commit runs, and its offset is not
       // finished, so a commit never passes it.
       settled: () => this.outputs.settled(),
+      writeFailed: () => this.outputs.failed !== undefined,
       failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),
       committed: () => this.tasks.checkpoint(),
@@ -192,7 +193,6 @@ export class StreamsRuntime {
         if (this.tasks.owns(m.topic, m.partition)) this.intake.orphan(item, m);
       },
       fail: (e) => this.fail(e),
-      writeFailed: (e) => this.writeFailed(e),
       kick: () => this.kick(),
     });
     this.recovery = new TransactionRecovery({

@@ -29,6 +29,12 @@ export interface BusProducerOptions {
 
 type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => void };
 
+/**
+ * Told of the delivery report of each record handed over with `produce` (RecordCollector-style: no
+ * promise per record): its `tag`, and the error when it was not delivered.
+ */
+export type DeliveryListener = (tag: number, error: KafkaError | undefined) => void;
+
 const ERR_QUEUE_FULL = -184;
 const RETRIABLE_CODES = new Set([-185, -195, -187, -192, 7, 6, 5, 15, -184]);
 
@@ -68,6 +74,9 @@ export class BusProducer {
   private client: Kafka.Producer;
   private readonly pending = new Map<number, Pending>();
   private nextOpaque = 1;
+  /** Records handed over with `produce` and not yet reported. */
+  private produced = 0;
+  private deliveryListener?: DeliveryListener;
   private connected = false;
   readonly transactional: boolean;
 
@@ -94,6 +103,21 @@ export class BusProducer {
     );
     native.on('delivery-report', (err, report) => {
       const opaque = report.opaque as number;
+      if (opaque < 0) {
+        // A `produce`d record: its tag is -1 - opaque. A client replaced meanwhile reports no more.
+        if (native !== this.client) return;
+        this.produced--;
+        this.deliveryListener?.(
+          -1 - opaque,
+          err
+            ? kafkaError('KAFKA_PRODUCE', 'delivery failed', err, {
+                topic: report.topic,
+                partition: report.partition,
+              })
+            : undefined,
+        );
+        return;
+      }
       const p = this.pending.get(opaque);
       if (!p) return;
       this.pending.delete(opaque);
@@ -119,6 +143,7 @@ export class BusProducer {
     for (const p of this.pending.values())
       p.reject(new KafkaError('KAFKA_TRANSACTION', 'producer re-initialised: its transaction was aborted'));
     this.pending.clear();
+    this.produced = 0; // the old client's reports are ignored; its records were aborted
     old.setPollInterval(0);
     // A client stuck in a native call may never answer its disconnect either: do not wait for it.
     await new Promise<void>((resolve) => {
@@ -171,14 +196,31 @@ export class BusProducer {
     return promise;
   }
 
+  /**
+   * Hands one record over without a promise (Kafka Streams' RecordCollector): its delivery report
+   * goes to the listener set with `onDelivery`, with `tag` (a small non-negative integer the caller
+   * uses to know which commit the record belongs to).
+   */
+  produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
+    this.produced++;
+    const headers = record.headers ? toNativeHeaders(record.headers) : undefined;
+    this.enqueue(record, -1 - tag, headers);
+  }
+
+  /** Where delivery reports of `produce`d records go (one listener). */
+  onDelivery(listener: DeliveryListener): void {
+    this.deliveryListener = listener;
+  }
+
   private enqueue(
     record: OutgoingRecord<Buffer | string | null, Buffer | null>,
     opaque: number,
     headers: Kafka.MessageHeader[] | undefined,
     attempt = 0,
+    client = this.client,
   ): void {
     // Rejected meanwhile (the producer was re-initialised): never write it into a new transaction.
-    if (!this.pending.has(opaque)) return;
+    if (opaque < 0 ? client !== this.client : !this.pending.has(opaque)) return;
     try {
       this.native.produce(
         record.topic,
@@ -194,12 +236,18 @@ export class BusProducer {
       if (code === ERR_QUEUE_FULL && attempt < 500) {
         // librdkafka's queue is full: let delivery reports drain it, then try again.
         this.native.poll();
-        setTimeout(() => this.enqueue(record, opaque, headers, attempt + 1), 5);
+        setTimeout(() => this.enqueue(record, opaque, headers, attempt + 1, client), 5);
+        return;
+      }
+      const e = kafkaError('KAFKA_PRODUCE', 'produce failed', err, { topic: record.topic });
+      if (opaque < 0) {
+        this.produced--;
+        this.deliveryListener?.(-1 - opaque, e);
         return;
       }
       const p = this.pending.get(opaque);
       this.pending.delete(opaque);
-      p?.reject(kafkaError('KAFKA_PRODUCE', 'produce failed', err, { topic: record.topic }));
+      p?.reject(e);
     }
   }
 
@@ -250,7 +298,7 @@ export class BusProducer {
 
   /** Number of records enqueued and not yet acknowledged. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.produced;
   }
 
   async disconnect(timeoutMs = 10_000): Promise<void> {

@@ -108,6 +108,13 @@ export interface TransportProducer {
   connect(): Promise<void>;
   /** Hands one record over; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport>;
+  /**
+   * Hands one record over with no promise (the hot path, like Kafka Streams' RecordCollector): its
+   * delivery report goes to the `onDelivery` listener with `tag`.
+   */
+  produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void;
+  /** The one listener of `produce`d records' delivery reports (`error` set when not delivered). */
+  onDelivery(listener: (tag: number, error: unknown) => void): void;
   flush(timeoutMs?: number): Promise<void>;
   beginTransaction(): Promise<void>;
   /** Puts `member`'s offsets into the open transaction. */

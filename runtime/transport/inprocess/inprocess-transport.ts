@@ -314,6 +314,23 @@ class InProcessProducer implements TransportProducer {
     }
   }
 
+  private deliveryListener?: (tag: number, error: unknown) => void;
+
+  produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
+    let error: unknown;
+    try {
+      const key = typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
+      this.broker.produce(key === record.key ? (record as never) : { ...record, key });
+    } catch (e) {
+      error = e;
+    }
+    this.deliveryListener?.(tag, error);
+  }
+
+  onDelivery(listener: (tag: number, error: unknown) => void): void {
+    this.deliveryListener = listener;
+  }
+
   async flush(): Promise<void> {}
 
   async beginTransaction(): Promise<void> {

@@ -158,6 +158,14 @@ export class KafkaTransportProducer implements TransportProducer {
     return this.producer.send(record);
   }
 
+  produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
+    this.producer.produce(record, tag);
+  }
+
+  onDelivery(listener: (tag: number, error: unknown) => void): void {
+    this.producer.onDelivery(listener);
+  }
+
   flush(timeoutMs?: number): Promise<void> {
     return this.producer.flush(timeoutMs);
   }

@@ -1,51 +1,52 @@
 // Commit coordination on the in-process transport (CommitCoordinator + OffsetTracker +
-// OutputWriter, wired as the runtime wires them): at-least-once commits the lowest unfinished
-// offset — never past a record whose outputs are not acknowledged, whether they are late or failed
-// — a revoke's commit waits for in-flight outputs, and exactly-once commits offsets through the
-// transaction only once its outputs are acknowledged, and not at all if the transaction was
-// abandoned meanwhile.
+// OutputWriter, wired as the runtime wires them). Outputs are handed over with no promise per
+// record (Kafka Streams' RecordCollector) and offsets finish at once; at-least-once commits only
+// after the writer's barrier — every output handed over before the commit acknowledged — while
+// processing goes on, and never once an output failed for good; a revoke's commit waits for
+// in-flight outputs; exactly-once commits offsets through the transaction only once its outputs
+// are acknowledged, and not at all if the transaction was abandoned meanwhile.
 import { describe, expect, it } from 'vitest';
 import { BusError } from '../../../core/errors.js';
 import { engineHarness, flushMicrotasks } from './engine-harness.js';
 
 describe('CommitCoordinator', () => {
-  it('at-least-once commits only up to the lowest record whose outputs are not acknowledged', async () => {
+  it('at-least-once commits only once every output handed over before the commit is acknowledged', async () => {
     const h = engineHarness();
     h.processRecord(0, 'a');
     h.processRecord(1, 'b');
     h.processRecord(2, 'c', 'd');
     h.processRecord(3, 'e');
     expect(h.broker.fetch('out', 0, 0)).toHaveLength(5); // written at once; acknowledgements pending
-    await h.commits.commit();
-    expect(h.committed()).toBe(0); // nothing finished: the group stays at the first record
-
+    const committing = h.commits.commit();
+    h.processRecord(4, 'f'); // processing goes on while the commit waits at the barrier
     h.producer.ack(0, 2, 3, 4); // a, c, d, e — b (record 1) still unacknowledged
     await flushMicrotasks();
-    await h.commits.commit();
-    expect(h.committed()).toBe(1); // record 1 is read again after a crash; 2 and 3 with it
-
+    expect(h.committed()).toBeUndefined();
     h.producer.ack(1);
-    await flushMicrotasks();
+    await committing;
+    expect(h.committed()).toBe(4); // record 4 came after the barrier: the next commit's
+    expect(h.commits.commit()).not.toBe(committing);
+    h.producer.ack(5);
     await h.commits.commit();
-    expect(h.committed()).toBe(4);
+    expect(h.committed()).toBe(5);
     const commits = h.commits.commits;
     await h.commits.commit();
     expect(h.commits.commits).toBe(commits); // nothing new: no commit call
     expect(h.failures).toEqual([]);
   });
 
-  it('a record whose output failed for good stays uncommitted, and so does everything after it', async () => {
+  it('an output that failed for good stops every commit (the production handler said FAIL)', async () => {
     const h = engineHarness();
     h.processRecord(0, 'a');
     h.processRecord(1, 'b');
     h.processRecord(2, 'c');
     const lost = new BusError('KAFKA_PRODUCE', 'message timed out', { retriable: false });
+    const committing = h.commits.commit();
     h.producer.ack(0, 2);
     h.producer.nack(1, lost);
-    await flushMicrotasks();
-    await h.commits.commit();
-    expect(h.committed()).toBe(1);
-    expect(h.failures).toEqual([lost]); // the production handler said FAIL: the runtime stops
+    await committing;
+    expect(h.committed()).toBeUndefined(); // record 1 is read again after the restart
+    expect(h.failures).toEqual([lost]);
   });
 
   it("a revoke's commit waits until the partition's in-flight outputs are acknowledged", async () => {
@@ -63,6 +64,19 @@ describe('CommitCoordinator', () => {
     h.producer.ack(1);
     await revoked;
     expect(h.committed()).toBe(2);
+  });
+
+  it('a commit that waited at the barrier does not commit a partition revoked meanwhile', async () => {
+    const h = engineHarness();
+    h.processRecord(0, 'a');
+    const late = h.commits.commit();
+    h.processRecord(1, 'b');
+    const revoked = h.commits.commitRevoked([{ topic: 'in', partition: 0 }]);
+    h.producer.ack(0, 1);
+    await revoked;
+    h.tracker.forget('in:0');
+    await late;
+    expect(h.committed()).toBe(2); // not moved back to 1 by the earlier snapshot
   });
 
   it('exactly-once commits the offsets in the transaction once its outputs are acknowledged, holding writes meanwhile', async () => {

@@ -2,8 +2,8 @@
 // transport: an OutputWriter over a producer whose delivery reports the test releases one by one
 // (the record is appended to the broker at once, as librdkafka hands it over; only its
 // acknowledgement waits), an OffsetTracker and a CommitCoordinator over a real group member.
-// `processRecord` mirrors RecordProcessor: the record's writes are collected while it runs, and its
-// offset finishes when they are all acknowledged.
+// `processRecord` mirrors RecordProcessor: the record's outputs are handed to the writer and its
+// offset finishes at once — commits wait at the writer's barrier for the acknowledgements.
 import { silentLogger } from '../../../core/logger.js';
 import type { OutgoingRecord } from '../../../core/record.js';
 import { CommitCoordinator, type ProcessingGuarantee } from '../../../runtime/engine/commit-coordinator.js';
@@ -16,10 +16,22 @@ import type { DeliveryReport, TransportProducer } from '../../../runtime/transpo
 
 type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
 
-/** A producer whose delivery reports wait until `ack(i)` / `nack(i)` (i = send order). */
+/** A producer whose delivery reports wait until `ack(i)` / `nack(i)` (i = hand-over order). */
 export class HeldAcks implements TransportProducer {
   readonly acks: { record: Outgoing; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private listener?: (tag: number, error: unknown) => void;
   constructor(private readonly inner: TransportProducer) {}
+  produce(record: Outgoing, tag: number): void {
+    this.inner.send(record); // appended at once; only its report waits
+    this.acks.push({
+      record,
+      resolve: () => this.listener?.(tag, undefined),
+      reject: (e) => this.listener?.(tag, e),
+    });
+  }
+  onDelivery(listener: (tag: number, error: unknown) => void): void {
+    this.listener = listener;
+  }
   get transactional(): boolean {
     return this.inner.transactional;
   }
@@ -92,6 +104,7 @@ export function engineHarness(
     tracker,
     log,
     settled: () => outputs.settled(),
+    writeFailed: () => outputs.failed !== undefined,
     failed: (e) => failures.push(e),
     resumed: () => undefined,
   });
@@ -102,19 +115,11 @@ export function engineHarness(
     value: Buffer.from(v),
   });
 
-  /** Processes `in[0]@offset`, writing one output per value; it finishes once they are acknowledged. */
+  /** Processes `in[0]@offset`, handing over one output per value; its offset finishes at once. */
   function processRecord(offset: number, ...values: string[]): void {
     tracker.begin('in:0', offset);
-    const sends: Promise<unknown>[] = [];
-    outputs.collecting(sends, () => {
-      for (const v of values) outputs.write(out(v));
-    });
-    outputs.settle(
-      Promise.all(sends).then(
-        () => tracker.finish('in:0', offset),
-        (e) => failures.push(e),
-      ),
-    );
+    for (const v of values) outputs.send(out(v));
+    tracker.finish('in:0', offset);
   }
 
   const committed = () => broker.committed('g', 'in', 0);

@@ -14,7 +14,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const root = join(import.meta.dirname, '../../..');
 
-function run(markStuck: boolean, code: number, killAfterMs: number): Promise<{ code: number | null; signal: string | null }> {
+function run(
+  markStuck: boolean,
+  code: number,
+  killAfterMs: number,
+): Promise<{ code: number | null; signal: string | null }> {
   const script = `
     import { open } from 'node:fs';
     import { markNativeCallStuck } from ${JSON.stringify(join(root, 'runtime/kafka/stuck-native-calls.ts'))};

@@ -1,8 +1,8 @@
-// OutputWriter on the in-process transport: writes made while a record is processed are attributed
-// to it (its completion waits for exactly those), writes outside a record (punctuation, changelog)
-// are the writer's own; settled() waits for every delivery report handed over; reset() disowns
-// what was written (settled() stops waiting, a late failure no longer fails the runtime); the
-// production handler decides whether a failed write is skipped or fatal.
+// OutputWriter on the in-process transport: `send` hands a record over with no promise, `write`
+// (changelog) returns its delivery report; `seal`/`settled` resolve once everything handed over
+// before them is acknowledged, not what comes after; reset() disowns what was written (the barrier
+// stops waiting, a late failure no longer fails the runtime); the production handler decides
+// whether a failed write is skipped or fatal.
 import { describe, expect, it } from 'vitest';
 import { BusError } from '../../../core/errors.js';
 import { Decision } from '../../../runtime/engine/error-handlers.js';
@@ -11,63 +11,48 @@ import { engineHarness, flushMicrotasks } from './engine-harness.js';
 const lost = () => new BusError('KAFKA_PRODUCE', 'message timed out', { retriable: false });
 
 describe('OutputWriter', () => {
-  it('attributes the writes made while a record is processed to that record, and only those', async () => {
+  it('the barrier waits for every record handed over before it, and only those', async () => {
     const h = engineHarness();
-    h.outputs.write(h.out('stray-before')); // e.g. a punctuation's output
-    const sends: Promise<unknown>[] = [];
-    const result = h.outputs.collecting(sends, () => {
-      h.outputs.write(h.out('x'));
-      h.outputs.write(h.out('changelog-of-x'));
-      return 'processed';
+    h.outputs.send(h.out('a'));
+    const changelog = h.outputs.write(h.out('changelog-of-a'));
+    let sealed = false;
+    const barrier = h.outputs.seal().then(() => {
+      sealed = true;
     });
-    h.outputs.write(h.out('stray-after'));
-    expect(result).toBe('processed');
-    expect(sends).toHaveLength(2);
-    expect(h.producer.acks.map((a) => a.record.key?.toString())).toEqual([
-      'stray-before',
-      'x',
-      'changelog-of-x',
-      'stray-after',
-    ]);
-    let recordDone = false;
-    void Promise.all(sends).then(() => {
-      recordDone = true;
-    });
-    h.producer.ack(0, 3); // the strays: the record is not done
+    h.outputs.send(h.out('after'));
+    expect(h.producer.acks.map((a) => a.record.key?.toString())).toEqual(['a', 'changelog-of-a', 'after']);
+    h.producer.ack(0, 2);
     await flushMicrotasks();
-    expect(recordDone).toBe(false);
-    h.producer.ack(1, 2);
-    await flushMicrotasks();
-    expect(recordDone).toBe(true);
-    expect(h.outputs.produced).toBe(4);
-  });
-
-  it('settled() waits for every write handed over, stray or settled by a record', async () => {
-    const h = engineHarness();
-    h.processRecord(0, 'a');
-    h.outputs.write(h.out('stray'));
-    let settled = false;
-    const waiting = h.outputs.settled().then(() => {
-      settled = true;
-    });
-    h.producer.ack(0);
-    await flushMicrotasks();
-    expect(settled).toBe(false); // the stray write is still unacknowledged
+    expect(sealed).toBe(false); // the changelog write is still unacknowledged
     h.producer.ack(1);
-    await waiting;
-    expect(settled).toBe(true);
+    await barrier;
+    await expect(changelog).resolves.toBeDefined();
+    expect(h.outputs.produced).toBe(3);
     expect(h.failures).toEqual([]);
   });
 
-  it('a stray write that fails for good fails the runtime; after reset() it is disowned', async () => {
+  it('a barrier does not wait for records handed over after it', async () => {
     const h = engineHarness();
-    h.outputs.write(h.out('before-reset'));
+    h.outputs.send(h.out('a'));
+    const barrier = h.outputs.seal();
+    h.outputs.send(h.out('b'));
+    h.producer.ack(0);
+    await barrier; // 'b' is still unacknowledged
+    expect(h.producer.inFlight).toBe(2);
+  });
+
+  it('a write that fails for good fails the runtime; after reset() it is disowned', async () => {
+    const h = engineHarness();
+    h.outputs.send(h.out('before-reset'));
     const e1 = lost();
     h.producer.nack(0, e1);
     await h.outputs.settled();
     expect(h.failures).toEqual([e1]);
+    expect(h.outputs.failed).toBe(e1);
 
-    h.outputs.write(h.out('aborted'));
+    h.outputs.reset();
+    expect(h.outputs.failed).toBeUndefined();
+    h.outputs.send(h.out('aborted'));
     let settled = false;
     const waiting = h.outputs.settled().then(() => {
       settled = true;
@@ -81,20 +66,22 @@ describe('OutputWriter', () => {
     expect(h.failures).toEqual([e1]); // the late failure belongs to the aborted transaction
   });
 
-  it('the production handler decides: CONTINUE skips the failed output, FAIL keeps the record unfinished', async () => {
+  it('the production handler decides: CONTINUE skips the failed output, FAIL stops commits', async () => {
     const skipping = engineHarness({ production: () => Decision.CONTINUE });
     skipping.processRecord(0, 'a');
+    const c1 = skipping.commits.commit();
     skipping.producer.nack(0, lost());
-    await skipping.outputs.settled();
-    expect(skipping.tracker.committable('in:0')).toBe(1); // finished: committed past
+    await c1;
+    expect(skipping.committed()).toBe(1);
     expect(skipping.failures).toEqual([]);
 
     const failing = engineHarness({ production: () => Decision.FAIL });
     failing.processRecord(0, 'a');
+    const c2 = failing.commits.commit();
     const e = lost();
     failing.producer.nack(0, e);
-    await failing.outputs.settled();
-    expect(failing.tracker.committable('in:0')).toBe(0);
+    await c2;
+    expect(failing.committed()).toBeUndefined();
     expect(failing.failures).toEqual([e]);
   });
 });
