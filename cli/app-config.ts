@@ -24,6 +24,8 @@ export const appConfigSchema = connectionConfigSchema.extend({
       opsHost: z.string().default('0.0.0.0'),
       /** Replication factor of topics the runtime creates. @default 1 */
       replicationFactor: z.number().int().positive().default(1),
+      /** Runtime processes on this machine, in one consumer group (`tmbus run --workers`). @default 1 */
+      workers: z.number().int().min(1).max(64).default(1),
     })
     .default({
       guarantee: 'at_least_once',
@@ -32,6 +34,7 @@ export const appConfigSchema = connectionConfigSchema.extend({
       opsPort: 9464,
       opsHost: '0.0.0.0',
       replicationFactor: 1,
+      workers: 1,
     }),
 });
 
@@ -71,6 +74,7 @@ export function loadAppConfig(file: string | undefined, env: NodeJS.ProcessEnv =
         commitIntervalMs: num(env.TMBUS_COMMIT_INTERVAL_MS),
         shutdownTimeoutMs: num(env.TMBUS_SHUTDOWN_TIMEOUT_MS),
         opsPort: num(env.TMBUS_OPS_PORT),
+        workers: num(env.TMBUS_WORKERS),
       }),
     },
   };

@@ -34,7 +34,8 @@ export function runtimeReadiness(runtime: TaskReadinessSource): ReadinessCheck {
 }
 
 export interface OpsServerOptions {
-  registry: Registry;
+  /** Where /metrics comes from (a prom-client Registry, or an AggregatorRegistry's cluster view). */
+  registry: { metrics(): Promise<string>; readonly contentType: string };
   /**
    * Named readiness checks; `/readyz` is 200 only when all pass, else 503. Its JSON body:
    * `{ status: "ready" | "not ready", checks: { name: boolean }, details: { name: detail } }`
