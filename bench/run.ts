@@ -29,7 +29,15 @@ import type { BenchReport, CeilingReport, CeilingRun } from './lib/report-model.
 import { FULL, measured, phasesFor, QUICK } from './lib/scenarios.js';
 import { type PhaseResult, type PhaseSpec, runId, runSession } from './lib/session.js';
 import { MIX } from './runtime/mix.js';
-import { buildPeer, type Guarantee, kafkaStreams, type SystemUnderTest, tmbus } from './sut/systems.js';
+import {
+  buildPeer,
+  type Guarantee,
+  kafkaStreams,
+  kafkaStreamsTwoThreads,
+  type SystemUnderTest,
+  tmbus,
+  tmbusTwoWorkers,
+} from './sut/systems.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -46,7 +54,11 @@ const plan = {
 };
 const guarantees = (flag('--guarantees')?.split(',') ?? ['at_least_once', 'exactly_once']) as Guarantee[];
 const only = flag('--only');
-const systems: SystemUnderTest[] = [tmbus, kafkaStreams].filter((s) => !only || s.name === only);
+// --workers: also our runtime as two processes beside Kafka Streams with two stream threads.
+const scaled = args.includes('--workers') ? [tmbusTwoWorkers, kafkaStreamsTwoThreads] : [];
+const systems: SystemUnderTest[] = [tmbus, kafkaStreams, ...scaled].filter(
+  (s) => !only || s.name === only || s.name.startsWith(`${only}-`),
+);
 const env: NodeJS.ProcessEnv = {
   TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
   TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
@@ -146,7 +158,7 @@ async function measureSystem(system: SystemUnderTest, guarantee: Guarantee): Pro
 }
 
 const ceilingReport = args.includes('--no-ceiling') ? undefined : await ceiling();
-if (systems.some((s) => s.name === 'kafka-streams')) buildPeer(log);
+if (systems.some((s) => s.name.startsWith('kafka-streams'))) buildPeer(log);
 for (const guarantee of guarantees) for (const system of systems) await measureSystem(system, guarantee);
 const gateway: BenchReport['gateway'] = args.includes('--no-gateway')
   ? { measured: false, reason: 'skipped (--no-gateway)' }

@@ -8,7 +8,16 @@ import type { LatencySummary } from './latency.js';
 import { type BenchReport, type CeilingRun, pipelineCeiling, sustained } from './report-model.js';
 import type { PhaseResult } from './session.js';
 
-const SYSTEM_LABEL: Record<SystemName, string> = { tmbus: 'TMBus', 'kafka-streams': 'Kafka Streams' };
+const SYSTEM_LABEL: Record<SystemName, string> = {
+  tmbus: 'TMBus',
+  'kafka-streams': 'Kafka Streams',
+  'tmbus-w2': 'TMBus, 2 workers',
+  'kafka-streams-t2': 'Kafka Streams, 2 threads',
+};
+
+/** µs of process CPU per input event (the system's own processes: Node or the JVM). */
+const formatCpu = (p: { skipped?: string; cpuMicrosPerEvent?: number } | undefined) =>
+  p && !p.skipped && p.cpuMicrosPerEvent ? p.cpuMicrosPerEvent.toFixed(1) : '–';
 const GUARANTEE_LABEL: Record<Guarantee, string> = { at_least_once: 'ALOS', exactly_once: 'EOS' };
 
 export function formatLatency(s: LatencySummary | undefined): string {
@@ -113,6 +122,19 @@ export function renderReport(r: BenchReport): string {
       ratio(ours, ceiling),
       ratio(ours, peer),
     ]);
+    if (systems.includes('tmbus-w2') || systems.includes('kafka-streams-t2')) {
+      const ours2 = burst('tmbus-w2');
+      const peer2 = burst('kafka-streams-t2');
+      tRows.push([
+        `burst, 2 workers vs 2 stream threads (1 worker: ${formatCount(ours)}; ${ratio(ours2, ours)} of it)`,
+        GUARANTEE_LABEL[g],
+        formatCount(ours2),
+        formatCount(peer2),
+        formatCount(ceiling),
+        ratio(ours2, ceiling),
+        ratio(ours2, peer2),
+      ]);
+    }
     const oursRate = highestSustained(r.phases, 'tmbus', g);
     const peerRate = highestSustained(r.phases, 'kafka-streams', g);
     tRows.push([
@@ -156,6 +178,7 @@ export function renderReport(r: BenchReport): string {
           formatCount(rate),
           SYSTEM_LABEL[s],
           p && !p.skipped ? formatCount(p.eventsPerSecond) : '–',
+          formatCpu(p),
           ...PRIORITIES.map((lane) => formatLatency(p?.lanes[lane])),
           phaseNote(p),
         ]);
@@ -168,6 +191,7 @@ export function renderReport(r: BenchReport): string {
           formatCount(rate),
           'p99 TMBus ÷ KS',
           ratio(ours.eventsPerSecond, peer.eventsPerSecond),
+          ratio(ours.cpuMicrosPerEvent, peer.cpuMicrosPerEvent),
           ...PRIORITIES.map((lane) => ratio(ours.lanes[lane]?.p99, peer.lanes[lane]?.p99)),
           'latency < 1× = TMBus faster',
         ]);
@@ -180,6 +204,7 @@ export function renderReport(r: BenchReport): string {
         'offered/s',
         'system',
         'achieved/s',
+        'CPU µs/event',
         ...PRIORITIES.map((p) => `${p} (SLO p99 ≤ ${PRIORITY_BUDGET_MS[p]})`),
         'status',
       ],
@@ -244,6 +269,7 @@ export function renderReport(r: BenchReport): string {
         p ? `${p.produceSeconds}` : '–',
         p ? `${p.elapsedSeconds}` : '–',
         formatCount(p?.eventsPerSecond),
+        formatCpu(p),
         formatLatency(p?.lanes.CRITICAL),
         phaseNote(p),
       ];
@@ -264,6 +290,7 @@ export function renderReport(r: BenchReport): string {
         'produce s',
         'catch-up s',
         'events/s',
+        'CPU µs/event',
         'CRITICAL latency',
         'status',
       ],

@@ -19,7 +19,7 @@ export interface BenchPlan {
 }
 
 export const QUICK: BenchPlan = {
-  rates: [10_000, 25_000],
+  rates: [10_000, 25_000, 50_000],
   seconds: 8,
   burst: 100_000,
   criticalRate: 500,

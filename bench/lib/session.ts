@@ -52,6 +52,8 @@ export interface PhaseResult {
   lanes: LaneSummaries;
   perTopic: Record<string, number>;
   loadAverage: number;
+  /** CPU (user + system) of the system's processes per input event, µs (0 when not measured). */
+  cpuMicrosPerEvent: number;
 }
 
 export interface SessionOptions {
@@ -133,6 +135,7 @@ export async function runSession(phases: readonly PhaseSpec[], o: SessionOptions
         continue;
       }
       o.log(`bench:   ${describePhase(phase)}…`);
+      const cpuBefore = sut.cpuSeconds();
       const report = await runLoad({ run, seqBase: seq, streams: phase.streams }, o.env);
       seq += report.sent;
       const deadline = Date.now() + phase.drainTimeoutMs;
@@ -148,6 +151,7 @@ export async function runSession(phases: readonly PhaseSpec[], o: SessionOptions
       }
       // Under at-least-once a late duplicate may still arrive; it is counted in the next snapshot.
       const snap = await probe.snapshot(true);
+      const cpu = sut.cpuSeconds() - cpuBefore;
       const complete = snap.distinct >= report.expectedOutputs;
       const elapsed = Math.max(0.001, ((snap.lastReceiveAt || Date.now()) - report.startedAt) / 1000);
       const produceSeconds = Math.max(0.001, (report.producedAt - report.startedAt) / 1000);
@@ -169,6 +173,7 @@ export async function runSession(phases: readonly PhaseSpec[], o: SessionOptions
         lanes: snap.lanes,
         perTopic: snap.perTopic,
         loadAverage: loadavg()[0]!,
+        cpuMicrosPerEvent: report.sent > 0 ? round((cpu * 1e6) / report.sent, 1) : 0,
       });
       if (!complete) {
         o.log(
@@ -213,6 +218,7 @@ function skippedResult(phase: PhaseSpec, o: SessionOptions, why: string): PhaseR
     lanes: {},
     perTopic: {},
     loadAverage: 0,
+    cpuMicrosPerEvent: 0,
   };
 }
 

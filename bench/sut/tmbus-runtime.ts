@@ -3,7 +3,7 @@
 // its event loop. Prints READY once it owns partitions; SIGTERM stops it gracefully (drain, commit,
 // close), which also lets `--cpu-prof` write its profile.
 //
-// env: RUN, GUARANTEE (at_least_once | exactly_once), TMBUS_* connection variables.
+// env: RUN, GUARANTEE (at_least_once | exactly_once), INSTANCE, TMBUS_* connection variables.
 
 import { connectionConfigFromEnv } from '../../core/config.js';
 import { type ProcessingGuarantee, StreamsRuntime } from '../../runtime/engine/streams-runtime.js';
@@ -16,7 +16,14 @@ const connection = connectionConfigFromEnv({ ...process.env, TMBUS_REDIS_URL: un
 const registry = new HttpSchemaRegistry({ url: connection.registry.url });
 
 const plan = await benchTopology(run, registry);
-const runtime = new StreamsRuntime({ connection, plan, guarantee, commitIntervalMs: 100 });
+const runtime = new StreamsRuntime({
+  connection,
+  plan,
+  guarantee,
+  commitIntervalMs: 100,
+  // One per process when several run in the group (exactly-once fences by it).
+  instanceId: process.env.INSTANCE ?? 'bench-0',
+});
 runtime.onFailed((e) => {
   process.stdout.write(`FAILED ${String(e)}\n`);
   process.exit(1);

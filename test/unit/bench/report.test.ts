@@ -28,6 +28,7 @@ function phase(p: Partial<PhaseResult> & Pick<PhaseResult, 'system' | 'kind' | '
     lanes: {},
     perTopic: {},
     loadAverage: 1,
+    cpuMicrosPerEvent: 0,
     ...p,
   };
 }
@@ -92,6 +93,7 @@ const report: BenchReport = {
       kind: 'rate',
       offered: 10_000,
       eventsPerSecond: 9_800,
+      cpuMicrosPerEvent: 42,
       lanes: { CRITICAL: lat(3, 12, 20), HIGH: lat(4, 30, 60) },
     }),
     phase({
@@ -106,6 +108,7 @@ const report: BenchReport = {
       kind: 'rate',
       offered: 10_000,
       eventsPerSecond: 9_900,
+      cpuMicrosPerEvent: 21,
       lanes: { CRITICAL: lat(2, 6, 9), HIGH: lat(3, 10, 20) },
     }),
     phase({
@@ -122,7 +125,14 @@ const report: BenchReport = {
       offered: 5_500,
       lanes: { CRITICAL: lat(3, 10, 14), BACKGROUND: lat(50, 200, 300) },
     }),
-    phase({ system: 'tmbus', kind: 'burst', offered: 0, eventsPerSecond: 40_000, duplicates: 12 }),
+    phase({
+      system: 'tmbus',
+      kind: 'burst',
+      offered: 0,
+      eventsPerSecond: 40_000,
+      duplicates: 12,
+      cpuMicrosPerEvent: 30.5,
+    }),
     phase({ system: 'kafka-streams', kind: 'burst', offered: 0, eventsPerSecond: 80_000 }),
   ],
   gateway: { measured: false, reason: 'no script' },
@@ -168,12 +178,14 @@ describe('renderReport', () => {
   });
 
   it('shows per-lane latency per system, the p99 ratio, and whether the rate was kept', () => {
-    expect(lines).toContain('| ALOS | 10,000 | TMBus | 9,800 | 3 / 12 / 20 | 4 / 30 / 60 | – | – | ok |');
     expect(lines).toContain(
-      '| ALOS | 10,000 | p99 TMBus ÷ KS | 0.99× | 2.00× | 3.00× | – | – | latency < 1× = TMBus faster |',
+      '| ALOS | 10,000 | TMBus | 9,800 | 42.0 | 3 / 12 / 20 | 4 / 30 / 60 | – | – | ok |',
     );
     expect(lines).toContain(
-      '| ALOS | 25,000 | TMBus | 9,000 | – | 900 / 4000 / 5000 | – | – | fell behind |',
+      '| ALOS | 10,000 | p99 TMBus ÷ KS | 0.99× | 2.00× | 2.00× | 3.00× | – | – | latency < 1× = TMBus faster |',
+    );
+    expect(lines).toContain(
+      '| ALOS | 25,000 | TMBus | 9,000 | – | – | 900 / 4000 / 5000 | – | – | fell behind |',
     );
     expect(md).toContain('TMBus ALOS at 10,000/s, p99 vs SLO: CRITICAL meets (12 ms), HIGH meets (30 ms).');
   });
@@ -181,12 +193,28 @@ describe('renderReport', () => {
   it('reports isolation, burst counts, the ceiling tools, the machine and an unmeasured gateway honestly', () => {
     expect(lines).toContain('| ALOS | TMBus | 2 / 5 / 8 | 3 / 10 / 14 | 2.00× | 50 / 200 / 300 | ok / ok |');
     expect(md).toMatch(
-      /\| ALOS \| TMBus \| 100,000 \| 80,000 \| 80,000 \| 0 \| 12 \| 1 \| 2.5 \| 40,000 \| – \| ok \|/,
+      /\| ALOS \| TMBus \| 100,000 \| 80,000 \| 80,000 \| 0 \| 12 \| 1 \| 2.5 \| 40,000 \| 30.5 \| – \| ok \|/,
     );
     expect(md).toContain('| plain ProducerPerformance | 300,000 × 190 B | 200,000 | 36.0 |');
     expect(md).toContain('2 × Test CPU, 8 GiB');
     expect(md).toContain('1.5 / 1 / 1 at start');
     expect(md).toContain('NOT MEASURED: no script');
     expect(md).not.toContain('## Errors');
+  });
+
+  it('adds the 2-workers vs 2-stream-threads burst row when those systems ran', () => {
+    const scaled = renderReport({
+      ...report,
+      config: { ...report.config, systems: ['tmbus', 'kafka-streams', 'tmbus-w2', 'kafka-streams-t2'] },
+      phases: [
+        ...report.phases,
+        phase({ system: 'tmbus-w2', kind: 'burst', offered: 0, eventsPerSecond: 60_000 }),
+        phase({ system: 'kafka-streams-t2', kind: 'burst', offered: 0, eventsPerSecond: 100_000 }),
+      ],
+    });
+    expect(scaled.split('\n')).toContain(
+      '| burst, 2 workers vs 2 stream threads (1 worker: 40,000; 1.50× of it) | ALOS | 60,000 | 100,000 | 200,000 | 0.30× | 0.60× |',
+    );
+    expect(scaled).toContain('| ALOS | TMBus, 2 workers | 100,000 |');
   });
 });

@@ -13,16 +13,17 @@ describe('bench scenarios', () => {
       ['warmup', 5_000],
       ['rate', 10_000],
       ['rate', 25_000],
+      ['rate', 50_000],
       ['isolation-alone', 500],
       ['isolation-background', 5_500],
       ['burst', 0],
     ]);
-    const background = phases[4]!.streams;
+    const background = phases[5]!.streams;
     expect(background.map((s) => [s.mix.map((m) => m.family), s.rate, s.count])).toEqual([
       [['RiskEvent'], 500, 3_000],
       [['SystemEvent'], 5_000, 30_000],
     ]);
-    expect(phases[5]!.streams[0]).toMatchObject({ rate: 0, count: 100_000 });
+    expect(phases[6]!.streams[0]).toMatchObject({ rate: 0, count: 100_000 });
   });
 
   it('skips a rate once a lower one was not sustained', () => {
