@@ -10,19 +10,12 @@ import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { BusError } from '../../core/errors.js';
 import type { Serde } from '../../core/record.js';
+import { DefinedStores } from './definedStores.js';
 import { jsonSerde } from './jsonSerde.js';
 import { type BinaryDatabase, LmdbKeyValueStore } from './lmdbKeyValueStore.js';
 import { LmdbSessionStore } from './lmdbSessionStore.js';
 import { LmdbWindowStore } from './lmdbWindowStore.js';
-import type {
-  KeyValueStore,
-  SessionStore,
-  StateStore,
-  StoreDefinition,
-  StoreKind,
-  StoreProvider,
-  WindowStore,
-} from './types.js';
+import type { StateStore, StoreDefinition, StoreProvider } from './types.js';
 
 /** Where persistent stores live. */
 export interface LmdbStoreOptions {
@@ -86,9 +79,7 @@ export function lmdbStoreProvider(
  * stores.transaction(() => { for (const r of batch) process(r); });
  * await stores.close();
  */
-export class LmdbStoreProvider implements StoreProvider {
-  private readonly definitions = new Map<string, StoreDefinition>();
-  private readonly stores = new Map<string, StateStore>();
+export class LmdbStoreProvider extends DefinedStores implements StoreProvider {
   private readonly root: RootDatabase<Buffer, Buffer>;
   private readonly task: BinaryDatabase;
   private closed = false;
@@ -97,7 +88,7 @@ export class LmdbStoreProvider implements StoreProvider {
     readonly directory: string,
     definitions: readonly StoreDefinition[],
   ) {
-    for (const d of definitions) this.definitions.set(d.name, d);
+    super(definitions);
     try {
       mkdirSync(directory, { recursive: true });
       this.root = open<Buffer, Buffer>({
@@ -121,40 +112,8 @@ export class LmdbStoreProvider implements StoreProvider {
     }
   }
 
-  /** Names of every store this provider can create. */
-  get names(): string[] {
-    return [...this.definitions.keys()];
-  }
-
-  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
-    return this.typed(name, 'keyValue') as KeyValueStore<K, V>;
-  }
-
-  getWindowStore<K, V>(name: string): WindowStore<K, V> {
-    return this.typed(name, 'window') as WindowStore<K, V>;
-  }
-
-  getSessionStore<K, V>(name: string): SessionStore<K, V> {
-    return this.typed(name, 'session') as SessionStore<K, V>;
-  }
-
-  getStore(name: string): StateStore {
+  protected override beforeAccess(name: string): void {
     this.assertOpen(name);
-    const existing = this.stores.get(name);
-    if (existing) return existing;
-    const d = this.definitions.get(name);
-    if (!d) {
-      throw new BusError(
-        'STORE_FAILED',
-        `unknown store '${name}' (known: ${this.names.join(', ') || 'none'})`,
-        {
-          context: { store: name },
-        },
-      );
-    }
-    const store = this.create(d);
-    this.stores.set(name, store);
-    return store;
   }
 
   /**
@@ -204,7 +163,7 @@ export class LmdbStoreProvider implements StoreProvider {
     rmSync(this.directory, { recursive: true, force: true });
   }
 
-  private create(d: StoreDefinition): StateStore {
+  protected create(d: StoreDefinition): StateStore {
     const db = this.openStoreDb(d);
     const keySerde = d.keySerde as Serde<unknown>;
     const valueSerde = d.valueSerde as Serde<unknown>;
@@ -231,16 +190,6 @@ export class LmdbStoreProvider implements StoreProvider {
       });
     }
     return db;
-  }
-
-  private typed(name: string, kind: StoreKind): StateStore {
-    const kindOf = this.definitions.get(name)?.kind;
-    if (kindOf !== undefined && kindOf !== kind) {
-      throw new BusError('STORE_FAILED', `store '${name}' is a ${kindOf} store, not a ${kind} store`, {
-        context: { store: name },
-      });
-    }
-    return this.getStore(name);
   }
 
   private assertOpen(what: string): void {
