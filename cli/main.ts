@@ -14,6 +14,7 @@ import { publishCommand } from './publish.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { servicesCommand } from './services.js';
+import { stateCommand } from './state.js';
 import { tailCommand } from './tail.js';
 import { tokenCommand } from './token.js';
 
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   program.addCommand(gatewayCommand());
   program.addCommand(replayCommand());
   program.addCommand(lagCommand());
+  program.addCommand(stateCommand());
   program.addCommand(chainCommand());
   program.addCommand(tailCommand());
   program.addCommand(publishCommand());

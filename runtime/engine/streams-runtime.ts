@@ -230,6 +230,7 @@ export class StreamsRuntime {
     this.options.metrics?.addLagSource(() => this.lag());
     this.options.metrics?.addStageSource(() => ({ application, counts: this.stageCounts }));
     this.options.metrics?.addTaskSource(() => ({ application, counts: this.tasks.stateCounts() }));
+    this.options.metrics?.addStoreSource(() => ({ application, stores: this.tasks.storeStats() }));
     this.commitTimer = setInterval(() => {
       if (!this.recovery.active) void this.commits.commit();
       this.watchStall();

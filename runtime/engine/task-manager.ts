@@ -27,6 +27,7 @@ import { type Checkpoint, type DurableStores, isDurable, savedState, saveState }
 import {
   LISTED_TASK_STATES,
   type StoreProviderFactory,
+  type StoreStats,
   type TaskManagerOptions,
   type TaskState,
   type TaskStatus,
@@ -97,6 +98,7 @@ export class TaskManager {
           owned: new Map(),
           status: 'CREATED',
           positions: {},
+          restores: new Map(),
           uncommitted: false,
           unhook: [],
           abort: new AbortController(),
@@ -141,6 +143,31 @@ export class TaskManager {
   }
 
   /** Number of tasks in each listed state (zeros included), for the `tmbus_tasks` gauge. */
+  /** Every store of every open task: its size and its last restore. */
+  storeStats(): StoreStats[] {
+    const stats: StoreStats[] = [];
+    for (const state of this.tasks.values()) {
+      if (!state.stores || state.status === 'CLOSED') continue;
+      for (const spec of state.sub.storeNames) {
+        const restore = state.restores.get(spec);
+        let entries = 0;
+        try {
+          entries = state.stores.getStore(spec).size;
+        } catch {
+          continue; // closed meanwhile
+        }
+        stats.push({
+          taskId: state.taskId,
+          store: spec,
+          entries,
+          restoredRecords: restore?.records ?? 0,
+          restoreMs: restore?.ms ?? 0,
+        });
+      }
+    }
+    return stats;
+  }
+
   stateCounts(): Record<(typeof LISTED_TASK_STATES)[number], number> {
     const counts = { CREATED: 0, RESTORING: 0, RUNNING: 0, SUSPENDED: 0, FAILED: 0 };
     for (const state of this.tasks.values()) if (state.status !== 'CLOSED') counts[state.status]++;
@@ -356,6 +383,7 @@ export class TaskManager {
       const restored = (spec: StoreSpec, store: StateStore, n: number, started: number) => {
         if (state.abort.signal.aborted) throw state.abort.signal.reason;
         this.restoredRecords += n;
+        state.restores.set(spec.name, { records: n, ms: Date.now() - started });
         this.options.logger.info(
           { taskId, store: spec.name, records: n, from: from[spec.changelogTopic], ms: Date.now() - started },
           'store restored',

@@ -56,6 +56,8 @@ export interface TaskState {
   /** A restore failed (e.g. a checkpoint beyond the changelog's end): the retry wipes the local copy. */
   wipe?: boolean;
   unhook: (() => void)[];
+  /** Per store, its last restore: changelog records applied and how long it took (metrics). */
+  readonly restores: Map<string, { records: number; ms: number }>;
   /** Stops the restore retries when the task goes away. */
   readonly abort: AbortController;
 }
@@ -92,4 +94,16 @@ export interface TaskManagerOptions {
   onRunning: (partitions: TopicPartition[]) => void;
   /** A restore kept failing for the whole retry budget. */
   onRestoreFailed: (e: BusError) => void;
+}
+
+/** One store of one task, for metrics and `tmbus state`. */
+export interface StoreStats {
+  taskId: string;
+  store: string;
+  /** Entries held now. */
+  entries: number;
+  /** Changelog records applied by its last restore (0 after a restore from a current checkpoint). */
+  restoredRecords: number;
+  /** Duration of its last restore, ms. */
+  restoreMs: number;
 }

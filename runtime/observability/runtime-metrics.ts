@@ -22,6 +22,15 @@ export interface TaskStateCounts {
   counts: Readonly<Record<string, number>>;
 }
 
+/** One store of one task (see the engine's StoreStats). */
+export interface StoreMetrics {
+  taskId: string;
+  store: string;
+  entries: number;
+  restoredRecords: number;
+  restoreMs: number;
+}
+
 export class RuntimeMetrics {
   readonly recordsIn: Counter<'topic'>;
   readonly recordsOut: Counter<'topic'>;
@@ -38,6 +47,11 @@ export class RuntimeMetrics {
   private readonly stageSources: (() => { application: string; counts: ReadonlyMap<string, number> })[] = [];
   private readonly lagSources: (() => PartitionLag[])[] = [];
   private readonly taskSources: (() => TaskStateCounts)[] = [];
+  private readonly storeSources: (() => { application: string; stores: StoreMetrics[] })[] = [];
+  readonly storeEntries: Gauge<'application' | 'task' | 'store'>;
+  readonly storeRestoreRecords: Gauge<'application' | 'task' | 'store'>;
+  readonly storeRestoreSeconds: Gauge<'application' | 'task' | 'store'>;
+  readonly storeRestoreRate: Gauge<'application' | 'task' | 'store'>;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -134,6 +148,41 @@ export class RuntimeMetrics {
         }
       },
     });
+    // Store gauges: read from the task manager at scrape time.
+    const storeGauge = (name: string, help: string, value: (s: StoreMetrics) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['application', 'task', 'store'],
+        registers,
+        collect() {
+          this.reset();
+          for (const source of metrics.storeSources) {
+            const { application, stores } = source();
+            for (const s of stores) this.set({ application, task: s.taskId, store: s.store }, value(s));
+          }
+        },
+      });
+    this.storeEntries = storeGauge(
+      'tmbus_store_entries',
+      'Entries held by each store of each task',
+      (s) => s.entries,
+    );
+    this.storeRestoreRecords = storeGauge(
+      'tmbus_store_restore_records',
+      'Changelog records applied by the last restore of each store (only the tail after a checkpoint)',
+      (s) => s.restoredRecords,
+    );
+    this.storeRestoreSeconds = storeGauge(
+      'tmbus_store_restore_seconds',
+      'Duration of the last restore of each store',
+      (s) => s.restoreMs / 1000,
+    );
+    this.storeRestoreRate = storeGauge(
+      'tmbus_store_restore_records_per_second',
+      'Changelog records per second of the last restore of each store',
+      (s) => (s.restoreMs > 0 ? (s.restoredRecords * 1000) / s.restoreMs : 0),
+    );
     this.queued = new Gauge({
       name: 'tmbus_records_queued',
       help: 'Records waiting in the priority lanes',
@@ -150,6 +199,11 @@ export class RuntimeMetrics {
   /** Registers the task-state counts of one application (read at each scrape). */
   addTaskSource(source: () => TaskStateCounts): void {
     this.taskSources.push(source);
+  }
+
+  /** Registers the stores of one application's tasks (read at each scrape). */
+  addStoreSource(source: () => { application: string; stores: StoreMetrics[] }): void {
+    this.storeSources.push(source);
   }
 
   /** Registers a function that reports lag per owned partition (called at each scrape). */

@@ -7,10 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseStoreMetrics } from '../../../cli/state.js';
 import { lmdbStoreProvider } from '../../../processors/stores/lmdbStoreProvider.js';
 import { StreamsRuntime } from '../../../runtime/engine/streams-runtime.js';
 import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
+import { RuntimeMetrics } from '../../../runtime/observability/runtime-metrics.js';
 import { countingPlan } from '../../support/counting-plan.js';
 import { produceAll, readTopic, waitFor } from '../../support/kafka.js';
 import { servicesConfig, uniqueName } from '../../support/services.js';
@@ -38,12 +41,19 @@ describe('StreamsRuntime with LMDB stores', () => {
       await topicManager.ensure([domainTopic(source, 2), domainTopic(sink, 2)]);
       const plan = countingPlan(app, source, sink);
       const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+      const registries = new Map<string, RuntimeMetrics>();
+      const metricsOf = (id: string) => {
+        const m = new RuntimeMetrics(new Registry());
+        registries.set(id, m);
+        return m;
+      };
       const start = async (instanceId: string, stateDir: string) => {
         const runtime = new StreamsRuntime({
           connection,
           plan,
           instanceId,
           guarantee,
+          metrics: metricsOf(instanceId),
           commitIntervalMs: 50,
           storeProvider: lmdbStoreProvider({ stateDir, applicationId: app }),
         });
@@ -83,6 +93,13 @@ describe('StreamsRuntime with LMDB stores', () => {
       // Back on the first instance: only the 60 written since its checkpoint are read.
       const back = await start('back', here);
       expect(back.restoredRecords).toBe(60);
+      // The store metrics (what `tmbus state` prints) say the same: per task, the records its last
+      // restore applied add up to the 60, and the stores hold every key.
+      const stores = parseStoreMetrics(await registries.get('back')!.registry.metrics());
+      expect(stores.map((r) => r.task).sort()).toEqual(['0_0', '0_1']);
+      expect(stores.reduce((n, r) => n + r.restoredRecords, 0)).toBe(60);
+      expect(stores.reduce((n, r) => n + r.entries, 0)).toBe(keys.length);
+      expect(stores.every((r) => r.store === 'counts' && r.restoreSeconds >= 0)).toBe(true);
       await round('r3', 1);
       const all = await readTopic(connection, sink, 280);
       const last = all
