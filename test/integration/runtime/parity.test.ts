@@ -1,5 +1,6 @@
 // One engine, three ways to run it: the same topologies — stateless routing, a windowed aggregate,
-// a stream–table join and a wall-clock correlation timeout — over the same input on the test driver
+// a stream–table join, stream–stream left and outer joins (matched, unmatched on either side, late)
+// and a wall-clock correlation timeout — over the same input on the test driver
 // (synchronous, manual clock), on StreamsRuntime over the in-process transport (real time) and on
 // StreamsRuntime over real Kafka. Every output topic must hold the same records: keys, values,
 // timestamps and headers. The real-time runs take a ManualClock too, advanced by the test exactly as
@@ -16,7 +17,13 @@ import { TopicManager } from '../../../runtime/kafka/topics.js';
 import { TopologyTestDriver } from '../../../runtime/testing/index.js';
 import { InProcessBroker } from '../../../runtime/transport/inprocess/broker.js';
 import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
-import { Serdes, TimeWindows, TopologyBuilder, type TopologyPlan } from '../../../topology/index.js';
+import {
+  JoinWindows,
+  Serdes,
+  TimeWindows,
+  TopologyBuilder,
+  type TopologyPlan,
+} from '../../../topology/index.js';
 import { waitFor } from '../../support/kafka.js';
 import { servicesConfig, uniqueName } from '../../support/services.js';
 
@@ -33,6 +40,10 @@ interface Names {
   checks: string;
   events: string;
   chains: string;
+  quotes: string;
+  fills: string;
+  leftJoined: string;
+  outerJoined: string;
 }
 
 const namesFor = (prefix: string): Names => ({
@@ -45,9 +56,14 @@ const namesFor = (prefix: string): Names => ({
   checks: `${prefix}checks`,
   events: `${prefix}events`,
   chains: `${prefix}chains`,
+  quotes: `${prefix}quotes`,
+  fills: `${prefix}fills`,
+  leftJoined: `${prefix}left-joined`,
+  outerJoined: `${prefix}outer-joined`,
 });
-const inputsOf = (n: Names) => [n.orders, n.trades, n.limits, n.checksIn, n.events];
-const outputsOf = (n: Names) => [n.big, n.counts, n.checks, n.chains];
+const inputsOf = (n: Names) => [n.orders, n.trades, n.limits, n.checksIn, n.events, n.quotes, n.fills];
+const outputsOf = (n: Names) => [n.big, n.counts, n.checks, n.chains, n.leftJoined, n.outerJoined];
+const ROLES = ['big', 'counts', 'checks', 'chains', 'leftJoined', 'outerJoined'] as const;
 
 interface Evt {
   cid: string;
@@ -80,6 +96,22 @@ function parityPlan(n: Names, applicationId: string): TopologyPlan {
       correlationId: (e) => e.cid,
     })
     .to(n.chains, { name: 'chains-out' });
+  const quotes = b.stream(n.quotes, { key, value: Serdes.json<{ id: string }>(), name: 'quotes' });
+  const fills = b.stream(n.fills, { key, value: Serdes.json<{ px: number }>(), name: 'fills' });
+  const windows = JoinWindows.ofTimeDifferenceAndGrace(5_000, 1_000);
+  const pair = Serdes.json<{ quote: string | null; px: number | null }>();
+  quotes
+    .leftJoin(fills, (q, f) => ({ quote: q.id, px: f?.px ?? null }), windows, {
+      name: 'quote-fill',
+      valueSerde: pair,
+    })
+    .to(n.leftJoined, { name: 'left-out' });
+  quotes
+    .outerJoin(fills, (q, f) => ({ quote: q?.id ?? null, px: f?.px ?? null }), windows, {
+      name: 'quote-fill-outer',
+      valueSerde: pair,
+    })
+    .to(n.outerJoined, { name: 'outer-out' });
   return b.build({ applicationId });
 }
 
@@ -120,6 +152,20 @@ const PHASES: Input[][] = [
     { topic: 'events', key: 'e3', value: { cid: 'c1', step: 2, done: true }, at: 1_200 },
     { topic: 'events', key: 'e4', value: { cid: 'c3', step: 1 }, at: 1_300 },
     { topic: 'events', key: 'e5', value: { cid: 'c3', step: 2 }, at: 1_400 },
+    // Stream–stream joins (window ±5 s, grace 1 s). A join task reads two topics, whose records
+    // interleave in fetch order, so each phase below touches one side only.
+    { topic: 'quotes', key: 'q1', value: { id: 'q1' }, at: 1_000 },
+    { topic: 'quotes', key: 'q2', value: { id: 'q2' }, at: 4_000 }, // never filled
+  ],
+  [
+    { topic: 'fills', key: 'q1', value: { px: 2 }, at: 3_000 }, // matches q1
+    { topic: 'fills', key: 'q3', value: { px: 9 }, at: 4_500 }, // a fill without a quote
+  ],
+  // Stream time 10 001 closes q2's window (4 000 + 5 000 + grace 1 000), not yet q3's fill (10 500).
+  [{ topic: 'fills', key: 'q9', value: { px: 1 }, at: 10_001 }],
+  [
+    { topic: 'quotes', key: 'q4', value: { id: 'q4' }, at: 3_000 }, // late: its window has closed
+    { topic: 'quotes', key: 'q5', value: { id: 'q5' }, at: 30_000 }, // closes every open window
   ],
 ];
 
@@ -150,7 +196,7 @@ const asOut = (r: {
 
 /** Output topics by their role (not their prefixed name), so runs compare. */
 const byRole = (n: Names, read: (topic: string) => Out[]): Outputs =>
-  Object.fromEntries((['big', 'counts', 'checks', 'chains'] as const).map((role) => [role, read(n[role])]));
+  Object.fromEntries(ROLES.map((role) => [role, read(n[role])]));
 
 interface DriverRun {
   outputs: Outputs;
@@ -276,7 +322,7 @@ async function runOnKafka(expected: DriverRun): Promise<Outputs> {
     }
     clock.advance(TIMEOUT_MS + 1_000);
     const outputs: Outputs = {};
-    for (const role of ['big', 'counts', 'checks', 'chains'] as const)
+    for (const role of ROLES)
       outputs[role] = await readKafka(connection, n[role], expected.outputs[role]?.length ?? 0);
     return outputs;
   } finally {
@@ -302,6 +348,18 @@ describe('parity: driver, in-process transport and Kafka run the same engine', (
     // The timeout fired on the manual clock: closed at the first instant past the inactivity bound.
     for (const c of chains.filter((c) => c.status === 'timedOut'))
       expect(c.closedAt).toBe(START + TIMEOUT_MS);
+    // Left: q1 paired; q2 alone once its window closed; the late q4 dropped; q5 still open.
+    expect(values('leftJoined')).toEqual([
+      { quote: 'q1', px: 2 },
+      { quote: 'q2', px: null },
+    ]);
+    // Outer: the same, plus the fills without a quote (q3, q9) once q5's stream time closes them.
+    expect(values('outerJoined')).toEqual([
+      { quote: 'q1', px: 2 },
+      { quote: 'q2', px: null },
+      { quote: null, px: 9 },
+      { quote: null, px: 1 },
+    ]);
     expect(driver.outputs.big?.[0]?.headers).toEqual({
       'x-bytes': Buffer.from([0, 255, 7]).toString('base64'),
       'x-origin': Buffer.from('parity').toString('base64'),
