@@ -33,6 +33,8 @@ export interface LmdbStoreOptions {
 
 // Store names follow `validateName` (letters, digits, '.', '_', '-'), so '#' never clashes.
 const TASK_DB = '#task';
+/** Suffix of a window store's time index (window start → entry), which makes retention cheap. */
+const TIME_INDEX = '#by-time';
 const METADATA_KEY = Buffer.from('metadata');
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 const metadataSerde = jsonSerde<Record<string, unknown>>('task-metadata');
@@ -93,7 +95,8 @@ export class LmdbStoreProvider extends DefinedStores implements StoreProvider {
       mkdirSync(directory, { recursive: true });
       this.root = open<Buffer, Buffer>({
         path: directory,
-        maxDbs: definitions.length + 1,
+        // One database per store, a time index per window store, and the task's own.
+        maxDbs: 2 * definitions.length + 1,
         // The changelog is the durable copy; an fsync per write would cap a task at disk latency.
         noSync: true,
         keyEncoding: 'binary',
@@ -171,7 +174,15 @@ export class LmdbStoreProvider extends DefinedStores implements StoreProvider {
       case 'keyValue':
         return new LmdbKeyValueStore(d.name, db, keySerde, valueSerde);
       case 'window':
-        return new LmdbWindowStore(d.name, db, keySerde, valueSerde, d.windowSizeMs ?? 1, d.retainDuplicates);
+        return new LmdbWindowStore(
+          d.name,
+          db,
+          keySerde,
+          valueSerde,
+          d.windowSizeMs ?? 1,
+          d.retainDuplicates,
+          this.openDb(`${d.name}${TIME_INDEX}`),
+        );
       case 'session':
         return new LmdbSessionStore(d.name, db, keySerde, valueSerde);
     }
@@ -179,17 +190,25 @@ export class LmdbStoreProvider extends DefinedStores implements StoreProvider {
 
   /** Opens a store's database; one left by a store of another layout is emptied (restore refills it). */
   private openStoreDb(d: StoreDefinition): BinaryDatabase {
-    const db = this.root.openDB<Buffer, Buffer>({ name: d.name, keyEncoding: 'binary', encoding: 'binary' });
+    const db = this.openDb(d.name);
+    const index = d.kind === 'window' ? this.openDb(`${d.name}${TIME_INDEX}`) : undefined;
     const layoutKey = Buffer.from(`layout:${d.name}`);
-    const layout = Buffer.from(`${d.kind}${d.retainDuplicates ? '+duplicates' : ''}`);
+    const layout = Buffer.from(
+      `${d.kind}${d.retainDuplicates ? '+duplicates' : ''}${index ? '+time-index' : ''}`,
+    );
     const previous = this.task.getBinary(layoutKey);
     if (previous === undefined || !previous.equals(layout)) {
       this.root.transactionSync(() => {
         db.clearSync();
+        index?.clearSync();
         this.task.putSync(layoutKey, layout);
       });
     }
     return db;
+  }
+
+  private openDb(name: string): BinaryDatabase {
+    return this.root.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' });
   }
 
   private assertOpen(what: string): void {

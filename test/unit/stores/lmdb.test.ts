@@ -100,6 +100,34 @@ describe('LMDB stores', () => {
     }
   });
 
+  it('retention walks only what expires (time index), also for restored and duplicate entries', async () => {
+    const first = provider();
+    const win = first.getWindowStore<string, number>('win');
+    const dup = first.getWindowStore<string, string>('dup');
+    for (let i = 0; i < 5_000; i++) win.put(`k${i % 50}`, Math.floor(i / 50) * 10, i); // starts 0…990
+    dup.put('o', 5, 'a');
+    dup.put('o', 5, 'b');
+    dup.put('o', 500, 'c');
+    const changes: (string | null)[] = [];
+    win.onChange((_k, v) => changes.push(v === null ? null : 'put'));
+    // Nothing expired: nothing is walked at all (the store's own database is not scanned).
+    const scan = vi.spyOn(Object.getPrototypeOf((win as unknown as { db: object }).db), 'getKeys');
+    expect(win.deleteBefore(0)).toBe(0);
+    expect(scan.mock.calls.filter((c) => c[0] && Object.keys(c[0] as object).length === 0)).toEqual([]);
+    expect(win.deleteBefore(500)).toBe(2_500); // 50 starts below 500 × 50 keys
+    expect(changes).toEqual(Array(2_500).fill(null)); // a tombstone each, for the changelog
+    expect(win.all().every((e) => e.key.window.start >= 500)).toBe(true);
+    expect(dup.deleteBefore(6)).toBe(2); // both duplicates of (o, 5)
+    expect(dup.all().map((e) => e.value)).toEqual(['c']);
+    await first.close();
+    // The index outlives a reopen and covers restored entries.
+    const again = provider(first.directory);
+    const win2 = again.getWindowStore<string, number>('win');
+    win2.restore(Buffer.concat([Buffer.from('"late"'), Buffer.alloc(8)]), Buffer.from('1'));
+    expect(win2.deleteBefore(1_000)).toBe(2_501);
+    expect(win2.size).toBe(0);
+  });
+
   it('transaction() commits all writes together; a throw aborts them', () => {
     const p = provider();
     const kv = p.getKeyValueStore<string, number>('kv');
