@@ -2,6 +2,8 @@
 // browser build and speaks the gateway protocol the typed SDK (`gateway/client`) speaks: the dev
 // token from `?token=` on the handshake, `subscribe` with acknowledgements, deliveries under the
 // catalog's event names, a cursor per channel, and `resume` with those cursors after a reconnect.
+// On first connect it also resumes the user's own channels from the start of the retained history,
+// so orders, portfolio and risk alerts raised before the page opened are shown.
 // It shows the user's orders, portfolio and risk alerts and a market ticker.
 
 import { EVENT_TYPES } from '../../schemas/catalog.js';
@@ -45,6 +47,7 @@ if (roles.includes('trader')) channels.push('portfolio:' + claims.sub);
 if (roles.includes('risk-manager')) for (const a of ACCOUNTS) channels.push('risk:' + a);
 const counts = { market: 0, orders: 0, portfolio: 0, risk: 0 };
 const cursors = new Map(); // channel -> { 'topic/partition': next offset }
+const seen = new Set(); // deliveries shown (channel@topic/partition@offset), bounded
 const num = (v) => (typeof v === 'number' ? v : Number(v));
 const dec = (v) => { const [i, f = ''] = v.split('.'); const t = f.replace(/0+$/, ''); return t.length < 2 ? i + '.' + (t + '00').slice(0, 2) : i + '.' + t; };
 const fmt = (v) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : /^-?\\d+\\.\\d+$/.test(String(v)) ? dec(String(v)) : String(v));
@@ -57,8 +60,11 @@ const prices = new Map();
 function onDelivery(d) {
   const key = d.position.topic + '/' + d.position.partition;
   const cursor = cursors.get(d.channel) || {};
-  if (cursor[key] !== undefined && d.position.offset < cursor[key]) return; // seen (replay and live overlap)
-  cursor[key] = d.position.offset + 1; cursors.set(d.channel, cursor);
+  const id = d.channel + '@' + key + '@' + d.position.offset;
+  if (seen.has(id)) return; // seen (history, replay and live overlap)
+  seen.add(id); if (seen.size > 20000) seen.delete(seen.values().next().value);
+  if (cursor[key] === undefined || d.position.offset >= cursor[key]) cursor[key] = d.position.offset + 1;
+  cursors.set(d.channel, cursor);
   const kind = d.channel.split(':')[0];
   if (counts[kind] !== undefined) { counts[kind]++; $('count-' + kind).textContent = counts[kind]; }
   const p = flat(d.event.payload); const h = d.event.header;
@@ -95,11 +101,17 @@ socket.on('connect', async () => {
   status('connected', 'ok');
   if (cursors.size) return resumeAll();
   const refused = [];
+  const history = [];
   for (const channel of channels) {
     const ack = await request('subscribe', { channel });
     if (ack.ok) cursors.set(channel, { ...ack.cursor, ...(cursors.get(channel) || {}) });
     else refused.push(channel + ': ' + ack.code);
+    // The user's own orders, portfolio and risk alerts: shown from the start of the retained
+    // history too (a resume from offset 0 of each lane partition), not only from now.
+    if (ack.ok && !channel.startsWith('market:'))
+      history.push({ channel, cursor: Object.fromEntries(Object.keys(ack.cursor).map((k) => [k, 0])) });
   }
+  if (history.length) await request('resume', { channels: history });
   status('connected, ' + cursors.size + ' channels' + (refused.length ? ' (refused ' + refused.join(', ') + ')' : ''), 'ok');
 });`;
 }
