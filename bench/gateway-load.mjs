@@ -4,14 +4,19 @@
 // (producer timestamp → client receipt) and the gateway's heap.
 //
 //   node --import tsx bench/gateway-load.mjs [--connections 10000] [--symbols 100] [--rate 200]
-//        [--duration 30] [--client-procs 2] [--concurrency 200]
+//        [--duration 30] [--client-procs 2] [--concurrency 200] [--peer tmbus|centrifuge]
+//
+// `--peer centrifuge` measures, with the same load and clients of the same shape, the server in
+// bench/peers/centrifuge (the `centrifuge` Go library, Centrifugo's core; built with `go build` from
+// the Go module proxy on first use) fed from the same lane topics. Its CPU and RSS are read from
+// /proc; it has no JS heap or event loop to report.
 //
 // `--rate` is events/s produced (90% market data on `--symbols` symbols, 10% order fills to single
 // accounts); each market event reaches connections/symbols clients. Results also go to
 // bench/results/gateway-load-<time>.json. Services: TMBUS_* variables or the services script defaults.
 
-import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,8 +36,12 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '30' },
     'client-procs': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '200' },
+    peer: { type: 'string', default: 'tmbus' },
   },
 });
+const PEER = args.peer;
+if (PEER !== 'tmbus' && PEER !== 'centrifuge')
+  throw new Error(`--peer must be tmbus or centrifuge, not ${PEER}`);
 const N = Number(args.connections);
 const SYMBOLS = Number(args.symbols);
 const RATE = Number(args.rate);
@@ -85,54 +94,145 @@ const gatewayConfig = {
   redis: { keyPrefix: `bench-gw-${run}:`, channelPrefix: `bench-gw-${run}` },
   auth: { jwt: auth },
 };
-const server = fork(join(root, 'bench/gateway-load-server.ts'), [], {
-  // GATEWAY_CPU_PROF=1 writes a V8 CPU profile of the gateway to bench/results/.
-  execArgv: [
-    '--import',
-    'tsx',
-    '--max-old-space-size=2048',
-    ...(process.env.GATEWAY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`] : []),
-    // e.g. GATEWAY_NODE_ARGS=--trace-gc
-    ...(process.env.GATEWAY_NODE_ARGS ? process.env.GATEWAY_NODE_ARGS.split(' ') : []),
-  ],
-  env: { ...process.env, GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
 let stats = { heapUsed: 0, rss: 0, cpuPercent: 0, partitions: 0, metrics: undefined };
 let peak = { heapUsed: 0, rss: 0 };
 let cpuSamples = [];
 let loopSamples = [];
-const url = await new Promise((resolve) =>
-  server.on('message', (m) => {
-    if (m.kind === 'ready') resolve(m.url);
-    if (m.kind === 'stats') {
-      stats = m;
-      peak = { heapUsed: Math.max(peak.heapUsed, m.heapUsed), rss: Math.max(peak.rss, m.rss) };
-      cpuSamples.push(m.cpuPercent);
-      loopSamples.push(m.loopDelayMs);
-    }
-  }),
-);
+const server = PEER === 'centrifuge' ? startCentrifugePeer() : startGateway();
+const url = await server.url;
 while (stats.partitions < 16) await new Promise((r) => setTimeout(r, 200));
-log(`gateway ${url} owns all 16 lane partitions; heap ${mb(stats.heapUsed)}`);
+log(
+  `${PEER === 'centrifuge' ? 'centrifuge peer' : 'gateway'} ${url} consumes all 16 lane partitions; heap ${mb(stats.heapUsed)}`,
+);
+
+function startGateway() {
+  const child = fork(join(root, 'bench/gateway-load-server.ts'), [], {
+    // GATEWAY_CPU_PROF=1 writes a V8 CPU profile of the gateway to bench/results/.
+    execArgv: [
+      '--import',
+      'tsx',
+      '--max-old-space-size=2048',
+      ...(process.env.GATEWAY_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/results')}`]
+        : []),
+      // e.g. GATEWAY_NODE_ARGS=--trace-gc
+      ...(process.env.GATEWAY_NODE_ARGS ? process.env.GATEWAY_NODE_ARGS.split(' ') : []),
+    ],
+    env: { ...process.env, GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = new Promise((resolve) =>
+    child.on('message', (m) => {
+      if (m.kind === 'ready') resolve(m.url);
+      if (m.kind === 'stats') {
+        stats = m;
+        peak = { heapUsed: Math.max(peak.heapUsed, m.heapUsed), rss: Math.max(peak.rss, m.rss) };
+        cpuSamples.push(m.cpuPercent);
+        loopSamples.push(m.loopDelayMs);
+      }
+    }),
+  );
+  return {
+    url,
+    stop: () => {
+      child.send({ kind: 'stop' });
+      return new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** The centrifuge peer: built if needed, started on the lane topics; CPU and RSS from /proc each second. */
+function startCentrifugePeer() {
+  const dir = join(root, 'bench/peers/centrifuge');
+  const binary = join(dir, 'centrifuge-peer');
+  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(join(dir, 'main.go')).mtimeMs) {
+    log('building the centrifuge peer (go build; modules from the Go module proxy)…');
+    execFileSync('go', ['build', '-o', binary, '.'], { cwd: dir, stdio: 'inherit' });
+  }
+  const child = spawn(
+    binary,
+    [
+      '--brokers',
+      connection.kafka.brokers,
+      '--registry',
+      connection.registry.url,
+      '--topics',
+      Object.values(lanes).join(','),
+      '--secret',
+      auth.secret,
+      '--issuer',
+      auth.issuer,
+      '--audience',
+      auth.audience,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ticks = () => {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime + stime, 1/100 s
+  };
+  const rss = () =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  let last = { ticks: 0, at: Date.now() };
+  const timer = setInterval(() => {
+    try {
+      const now = { ticks: ticks(), at: Date.now() };
+      const cpuPercent = Math.round(((now.ticks - last.ticks) * 10 * 100) / (now.at - last.at));
+      last = now;
+      stats = { heapUsed: 0, rss: rss(), cpuPercent, partitions: 16, metrics: undefined };
+      peak = { heapUsed: 0, rss: Math.max(peak.rss, stats.rss) };
+      cpuSamples.push(cpuPercent);
+    } catch {
+      // exited
+    }
+  }, 1000);
+  const url = new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        last = { ticks: ticks(), at: Date.now() };
+        resolve(`ws://127.0.0.1:${m[1]}/connection/websocket`);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`centrifuge peer exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () => {
+      clearInterval(timer);
+      child.kill('SIGTERM');
+      return new Promise((r) => child.once('exit', r));
+    },
+  };
+}
 
 // --- the clients ----------------------------------------------------------------------------
 const per = Math.ceil(N / PROCS);
 const clients = Array.from({ length: PROCS }, (_, k) =>
-  fork(join(root, 'bench/gateway-load-clients.mjs'), [], {
-    env: {
-      ...process.env,
-      LOAD_CLIENTS: JSON.stringify({
-        url,
-        count: Math.min(per, N - k * per),
-        offset: k * per,
-        symbols: SYMBOLS,
-        concurrency: Math.ceil(Number(args.concurrency) / PROCS),
-        ...auth,
-      }),
+  fork(
+    join(
+      root,
+      PEER === 'centrifuge' ? 'bench/load/centrifuge-clients.mjs' : 'bench/gateway-load-clients.mjs',
+    ),
+    [],
+    {
+      env: {
+        ...process.env,
+        LOAD_CLIENTS: JSON.stringify({
+          url,
+          count: Math.min(per, N - k * per),
+          offset: k * per,
+          symbols: SYMBOLS,
+          concurrency: Math.ceil(Number(args.concurrency) / PROCS),
+          ...auth,
+        }),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  }),
+  ),
 );
 const heapBefore = stats.heapUsed;
 const connected = await Promise.all(
@@ -219,6 +319,7 @@ const quantile = (q) => {
   return Number.NaN;
 };
 const report = {
+  server: PEER === 'centrifuge' ? 'centrifuge peer (Go)' : 'TMBus gateway',
   connections: { requested: N, open, connectMs, clientProcesses: PROCS },
   load: { eventsPerSecond: RATE, symbols: SYMBOLS, durationMs: windowMs, producedInWindow },
   deliveries: {
@@ -226,7 +327,9 @@ const report = {
     perSecond: Math.round((delivered / windowMs) * 1000),
     perMinute: Math.round((delivered / windowMs) * 60_000),
   },
-  latencyMs: { p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) },
+  latencyMs: { p50: quantile(0.5), p99: quantile(0.99), p999: quantile(0.999), max: quantile(1) },
+  // CPU time of the server process per delivery, over the measurement window.
+  serverCpuMicrosPerDelivery: Math.round(((gatewayCpu / 100) * windowMs * 1000) / Math.max(1, delivered)),
   gatewayHeap: {
     idle: mb(heapBefore),
     connected: mb(heapConnected),
@@ -254,8 +357,7 @@ mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, `bench/results/gateway-load-${run}.json`), JSON.stringify(report, null, 2));
 
 for (const c of clients) c.send({ kind: 'exit' });
-server.send({ kind: 'stop' });
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 await producer.disconnect();
 await topics.delete(Object.values(lanes));
 process.exit(0);
