@@ -120,7 +120,7 @@ export class OutputWriter {
   }
 
   /** Remembers `p` until it settles. */
-  settle(p: Promise<unknown>): void {
+  private settle(p: Promise<unknown>): void {
     this.unsettled.add(p);
     void p.finally(() => this.unsettled.delete(p));
   }
