@@ -23,9 +23,10 @@ import {
   parseStandaloneGatewayConfig,
   type StandaloneGatewayConfigInput,
 } from './config.js';
-import { onConnection, requireResumeEverywhere } from './connection.js';
-import type { GatewayContext, GatewayServer } from './context.js';
+import { onConnection, requireResume, requireResumeEverywhere } from './connection.js';
+import type { GatewayContext, GatewayServer, GatewaySocket } from './context.js';
 import { avroEventDecoder, type EventDecoder } from './decoder.js';
+import { BroadcastScheduler } from './delivery/broadcastScheduler.js';
 import { Fanout } from './delivery/fanout.js';
 import {
   kafkaLaneDeadLetters,
@@ -136,7 +137,15 @@ export async function createGateway(
   );
   const http = createListener(config.server, deps.httpRoutes);
   const connections = trackConnections(http);
-  const io = createSocketServer(http, config, redis);
+  const scheduler = new BroadcastScheduler({
+    slowClients: config.slowClients,
+    metrics,
+    onOverflow: (socket, waiting) =>
+      requireResume(socket as GatewaySocket, ctx, `slow consumer: ${waiting} packets waiting`, {
+        stopLive: true,
+      }),
+  });
+  const io = createSocketServer(http, config, redis, scheduler);
 
   const ctx: GatewayContext = {
     config,
@@ -182,6 +191,7 @@ export async function createGateway(
     logger,
     deadLetters,
     decodeRetry: config.lanes.decodeRetry,
+    backpressure: () => scheduler.whenBelowLimit(),
   });
   let haltedBy: BusError | undefined;
   const haltListeners: ((error: BusError) => void)[] = [];

@@ -15,6 +15,8 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import type { GatewayConfig } from './config.js';
 import type { GatewayServer } from './context.js';
+import type { BroadcastScheduler } from './delivery/broadcastScheduler.js';
+import { scheduledAdapter } from './delivery/scheduledAdapter.js';
 import type { RedisLinks } from './redisLinks.js';
 
 /** PEM text as is; anything else is a file path read once at start-up. */
@@ -71,12 +73,25 @@ export function trackConnections(http: HttpServer): { destroyAll(): void } {
   };
 }
 
+/**
+ * The Socket.IO server. With a `scheduler`, plain room broadcasts are delivered locally by it (in
+ * lanes and slices, one frame per event) instead of synchronously per socket.
+ */
 export function createSocketServer(
   http: HttpServer,
   config: GatewayConfig,
   redis: RedisLinks | undefined,
+  scheduler?: BroadcastScheduler,
 ): GatewayServer {
   const s = config.server;
+  const sharded = redis
+    ? createShardedAdapter(redis.pub, redis.sub, {
+        channelPrefix: config.redis.channelPrefix,
+        // One Redis channel per public room: an instance only hears rooms it has members in.
+        subscriptionMode: 'dynamic',
+      })
+    : undefined;
+  const adapter = scheduler ? scheduledAdapter(scheduler, sharded) : sharded;
   return new Server(http, {
     path: s.path,
     transports: s.transports,
@@ -91,14 +106,7 @@ export function createSocketServer(
     // encode (and deflate) its own copy.
     perMessageDeflate: false,
     ...(s.corsOrigins ? { cors: { origin: s.corsOrigins, credentials: true } } : {}),
-    ...(redis
-      ? {
-          adapter: createShardedAdapter(redis.pub, redis.sub, {
-            channelPrefix: config.redis.channelPrefix,
-            // One Redis channel per public room: an instance only hears rooms it has members in.
-            subscriptionMode: 'dynamic',
-          }),
-        }
-      : {}),
+    // biome-ignore lint/suspicious/noExplicitAny: Socket.IO types its adapter option as a class
+    ...(adapter ? { adapter: adapter as any } : {}),
   });
 }

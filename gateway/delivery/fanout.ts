@@ -81,6 +81,12 @@ export interface FanoutOptions {
   deadLetters: LaneDeadLetters;
   /** Backoff and budget of retriable decode failures (`lanes.decodeRetry`). */
   decodeRetry: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxElapsedMs'>;
+  /**
+   * Resolves when local delivery can take more (the broadcast scheduler's queue is below its
+   * limit); a batch settles only then, so the lane source stops fetching instead of buffering.
+   * @default no backpressure
+   */
+  backpressure?: () => Promise<void>;
 }
 
 export class Fanout {
@@ -121,6 +127,7 @@ export class Fanout {
       metrics.deliveries[r.priority]++;
       metrics.broadcastLag[r.priority].observe(Date.now() - delivery.event.header.timestamp);
     }
+    await this.options.backpressure?.();
   }
 
   /** The decoded event, or undefined when the record was dead-lettered. */
