@@ -11,6 +11,11 @@
 // the Go module proxy on first use) fed from the same lane topics. Its CPU and RSS are read from
 // /proc; it has no JS heap or event loop to report.
 //
+// Beside the server, a plain Kafka consumer (this process; the gateway's lane settings: batches of
+// 500, read_committed, partition EOF) reads the same lanes and reports `kafkaHopMs`, the latency
+// from each record's create time to its consumption: the Kafka hop alone, which the end-to-end
+// figures include.
+//
 // `--rate` is events/s produced (90% market data on `--symbols` symbols, 10% order fills to single
 // accounts); each market event reaches connections/symbols clients. Results also go to
 // bench/results/gateway-load-<time>.json. Services: TMBUS_* variables or the services script defaults.
@@ -21,6 +26,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectionConfigFromEnv } from '../core/config.ts';
+import { BusConsumer } from '../runtime/kafka/consumer.ts';
 import { BusProducer } from '../runtime/kafka/producer.ts';
 import { TopicManager } from '../runtime/kafka/topics.ts';
 import { CATALOG, familyOf, PRIORITIES, priorityOf } from '../schemas/catalog.ts';
@@ -209,6 +215,33 @@ function startCentrifugePeer() {
   };
 }
 
+// --- the Kafka hop alone: a plain consumer of the same lanes -------------------------------
+const hopBuckets = new Uint32Array(100_001);
+let hopMeasuring = false;
+const hopConsumer = new BusConsumer({
+  connection,
+  groupId: `bench-gw-hop-${run}`,
+  topics: Object.values(lanes),
+  clientId: `bench-gw-hop-${run}`,
+  batchSize: 500,
+  consumeTimeoutMs: 5,
+  idleSleepMs: 0,
+  isolationLevel: 'read_committed',
+  autoOffsetReset: 'latest',
+  librdkafka: { 'enable.partition.eof': true },
+  onBatch: (messages) => {
+    if (!hopMeasuring) return;
+    const now = Date.now();
+    for (const m of messages) {
+      if (m.timestamp === undefined) continue;
+      hopBuckets[Math.min(100_000, Math.max(0, Math.round((now - m.timestamp) * 10)))]++;
+    }
+  },
+});
+await hopConsumer.connect();
+hopConsumer.start();
+while (hopConsumer.assignment().length < 16) await new Promise((r) => setTimeout(r, 200));
+
 // --- the clients ----------------------------------------------------------------------------
 const per = Math.ceil(N / PROCS);
 const clients = Array.from({ length: PROCS }, (_, k) =>
@@ -289,6 +322,7 @@ loopSamples = [];
 const producedAtStart = produced;
 const windowStart = Date.now();
 for (const c of clients) c.send({ kind: 'start' });
+hopMeasuring = true;
 await new Promise((r) => setTimeout(r, DURATION * 1000));
 const results = await Promise.all(
   clients.map((c) => {
@@ -298,6 +332,7 @@ const results = await Promise.all(
   }),
 );
 const windowMs = Date.now() - windowStart;
+hopMeasuring = false;
 const gatewayCpu = Math.round(cpuSamples.reduce((a, b) => a + b, 0) / Math.max(1, cpuSamples.length));
 const producedInWindow = produced - producedAtStart;
 running = false;
@@ -309,15 +344,17 @@ for (const r of results) {
   for (let i = 0; i < r.buckets.length; i++) buckets[i] += r.buckets[i];
 }
 const delivered = results.reduce((n, r) => n + r.deliveries, 0);
-const quantile = (q) => {
-  const total = buckets.reduce((a, b) => a + b, 0);
+const quantileOf = (histogram) => (q) => {
+  const total = histogram.reduce((a, b) => a + b, 0);
   let seen = 0;
-  for (let i = 0; i < buckets.length; i++) {
-    seen += buckets[i];
+  for (let i = 0; i < histogram.length; i++) {
+    seen += histogram[i];
     if (seen >= q * total) return i / 10;
   }
   return Number.NaN;
 };
+const quantile = quantileOf(buckets);
+const hopQuantile = quantileOf(hopBuckets);
 const report = {
   server: PEER === 'centrifuge' ? 'centrifuge peer (Go)' : 'TMBus gateway',
   connections: { requested: N, open, connectMs, clientProcesses: PROCS },
@@ -328,6 +365,14 @@ const report = {
     perMinute: Math.round((delivered / windowMs) * 60_000),
   },
   latencyMs: { p50: quantile(0.5), p99: quantile(0.99), p999: quantile(0.999), max: quantile(1) },
+  // Create time → a plain consumer of the lanes: the Kafka hop inside latencyMs.
+  kafkaHopMs: {
+    p50: hopQuantile(0.5),
+    p99: hopQuantile(0.99),
+    p999: hopQuantile(0.999),
+    max: hopQuantile(1),
+    records: hopBuckets.reduce((a, b) => a + b, 0),
+  },
   // CPU time of the server process per delivery, over the measurement window.
   serverCpuMicrosPerDelivery: Math.round(((gatewayCpu / 100) * windowMs * 1000) / Math.max(1, delivered)),
   gatewayHeap: {
@@ -345,6 +390,8 @@ const report = {
   gatewayEventLoopDelayMs: {
     p99OfSeconds: Math.max(0, ...loopSamples.map((l) => Math.round(l.p99))),
     max: Math.max(0, ...loopSamples.map((l) => Math.round(l.max))),
+    // p99 of each second of the window, in order.
+    p99PerSecond: loopSamples.map((l) => Math.round(l.p99)),
   },
   gatewayBroadcastLagMs: {
     p50: stats.metrics?.broadcastLagMs.HIGH.p50,
@@ -358,6 +405,7 @@ writeFileSync(join(root, `bench/results/gateway-load-${run}.json`), JSON.stringi
 
 for (const c of clients) c.send({ kind: 'exit' });
 await server.stop();
+await hopConsumer.close();
 await producer.disconnect();
 await topics.delete(Object.values(lanes));
 process.exit(0);

@@ -59,8 +59,9 @@ export interface WriterHooks {
 const OPEN = 1;
 
 export class ConnectionWriter {
-  /** Frames of the current slice, written by `flush`. */
-  private staged: Buffer[] = [];
+  /** Frames of the current slice, written by `flush` (the first apart: usually the only one). */
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   /** Frames waiting for our pending write to complete; null where a newer frame replaced one. */
   private outbox: (Buffer | null)[] = [];
   private outboxCount = 0;
@@ -85,13 +86,14 @@ export class ConnectionWriter {
       return;
     }
     if (b.frame) {
-      if (this.staged.length > 0) {
-        this.staged.push(b.frame);
+      if (this.first) {
+        if (this.more) this.more.push(b.frame);
+        else this.more = [b.frame];
         return;
       }
       const tcp = this.directSocket();
       if (tcp && tcp.writableLength === 0) {
-        this.staged.push(b.frame);
+        this.first = b.frame;
         this.hooks.staged(this);
         return;
       }
@@ -107,13 +109,15 @@ export class ConnectionWriter {
 
   /** Writes what this slice staged, in one write. */
   flush(): void {
-    const frames = this.staged;
-    if (frames.length === 0) return;
-    this.staged = [];
+    const first = this.first;
+    if (!first) return;
+    const more = this.more;
+    this.first = undefined;
+    this.more = undefined;
     const tcp = this.tcp();
     if (!tcp) return;
     this.pending++;
-    tcp.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), this.onWritten);
+    tcp.write(more ? Buffer.concat([first, ...more]) : first, this.onWritten);
   }
 
   private queue(b: EncodedBroadcast): void {
