@@ -7,14 +7,14 @@
 //
 //   node --import tsx bench/e2e.ts [--rate 10000] [--seconds 20] [--warmup 5] [--clients 100]
 //        [--symbols 200] [--accounts 20] [--partitions 4] [--client-procs 1] [--runtime per-app|one]
-//        [--drain 20]
+//        [--drain 60]
 //
 // Writes bench/results/e2e-<time>.json and prints the Markdown table. See bench/README.md.
 
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectionConfigFromEnv } from '../core/config.js';
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '4' },
     'client-procs': { type: 'string', default: '1' },
     runtime: { type: 'string', default: 'per-app' },
-    drain: { type: 'string', default: '20' },
+    drain: { type: 'string', default: '60' },
   },
 });
 const int = (name: keyof typeof args, min: number) => {
@@ -146,10 +146,18 @@ function next(child: ChildProcess, kind: string, timeoutMs = 120_000): Promise<M
   });
 }
 
+/** Busy and total jiffies of all cores (/proc/stat), to tell this run's CPU from other work's. */
+function machineCpu(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const total = f.reduce((x, y) => x + y, 0);
+  return { busy: total - idle, total };
+}
+
 /** "label: CRITICAL p50 / p99 …" from per-lane summaries, when there are any. */
 function hopLine(label: string, byLane: unknown): string {
   const lanes = (byLane ?? {}) as Record<string, { p50?: number; p99?: number } | undefined>;
-  const parts = PRIORITIES.filter((p) => lanes[p]?.p99 !== undefined).map(
+  const parts = PRIORITIES.filter((p) => typeof lanes[p]?.p99 === 'number').map(
     (p) => `${p} ${lanes[p]!.p50} / ${lanes[p]!.p99}`,
   );
   return parts.length === 0 ? '' : `${label}, p50 / p99 ms: ${parts.join(', ')}.`;
@@ -259,10 +267,17 @@ try {
   log(`publishing: ${setup.warmupSeconds} s warm-up, then ${setup.seconds} s measured`);
   await sleep(setup.warmupSeconds * 1000);
   measuring = true;
+  const cpuAtWindow = machineCpu();
   for (const r of runtimes) tell(r.child, { kind: 'reset' });
   for (const c of clientProcs) tell(c, { kind: 'reset' });
   const published = await done;
   measuring = false;
+  const cpuAfterWindow = machineCpu();
+  const cores = cpus().length;
+  // Share of the machine's cores busy in the window, in % of one core (200 = both cores of 2).
+  const machineBusy = Math.round(
+    ((cpuAfterWindow.busy - cpuAtWindow.busy) / (cpuAfterWindow.total - cpuAtWindow.total)) * cores * 100,
+  );
   const windowMs = (published.windowEnd as number) - (published.windowStart as number);
   const sent = JSON.parse(readFileSync(published.file as string, 'utf8')) as SentEvent[];
   rmSync(published.file as string, { force: true });
@@ -272,20 +287,21 @@ try {
     `published ${sent.length} events in the window (${Math.round((sent.length / windowMs) * 1000)}/s), ${published.failed} failed; draining…`,
   );
 
-  // Drain: until every required record is on a lane and deliveries stopped growing, or --drain s.
+  // Drain: until every required record is on a lane and nothing moved (no new lane record, no new
+  // delivery) for 2.5 s — or for 10 s while records are still missing — or --drain s in all.
   const drainUntil = Date.now() + int('drain', 1) * 1000;
-  let lastDeliveries = -1;
+  let progress = '';
   let stableSince = Date.now();
   while (Date.now() < drainUntil) {
     await sleep(500);
-    const total = [...deliveriesSoFar.values()].reduce((a, b) => a + b, 0);
-    if (total !== lastDeliveries) {
-      lastDeliveries = total;
+    const now = `${probe.count}/${[...deliveriesSoFar.values()].reduce((a, b) => a + b, 0)}`;
+    if (now !== progress) {
+      progress = now;
       stableSince = Date.now();
     }
     const onLane = probe.ids();
     const missing = required.filter((r) => !onLane.has(r.id)).length;
-    if (Date.now() - stableSince >= 2_500 && (missing === 0 || Date.now() - stableSince >= 8_000)) break;
+    if (Date.now() - stableSince >= (missing === 0 ? 2_500 : 10_000)) break;
   }
   const uptimeAtEnd = uptime();
 
@@ -355,6 +371,7 @@ try {
       processes: procs,
       cpuPercentOfOneCore: clientResults.map((r) => Math.round((r.cpuMicros as number) / 10 / windowMs)),
     },
+    machine: { cores, busyPercentOfOneCore: machineBusy },
     laneRecordsSeen: probe.count,
     unexpectedLaneRecords: result.unexpectedLaneRecords,
     unmatchedDeliveries: result.unmatchedDeliveries,
@@ -374,7 +391,8 @@ try {
     `CPU (% of one core, window mean): publisher ${published.cpuPercent}, ` +
       runtimeSummaries.map((r) => `${r.applications.join('+')} ${r.cpuPercentOfOneCore}`).join(', ') +
       `, gateway ${context.gateway.cpuPercentOfOneCore}, clients ${context.clients.cpuPercentOfOneCore.join('+')}. ` +
-      `Gateway event-loop delay p99 ${context.gateway.eventLoopDelayMs.p99OfSeconds} ms (max ${context.gateway.eventLoopDelayMs.max}).`,
+      `Gateway event-loop delay p99 ${context.gateway.eventLoopDelayMs.p99OfSeconds} ms (max ${context.gateway.eventLoopDelayMs.max}). ` +
+      `Machine: ${machineBusy}% of one core busy of ${cores * 100}% (every process, the broker and other work included).`,
     hopLine("Publisher send → ack of the input (its own Kafka hop), by the input's lane", published.ackMs),
     hopLine(
       'Gateway broadcast lag (its metric: event timestamp → emit, whole run)',

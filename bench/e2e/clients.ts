@@ -72,13 +72,23 @@ async function open(i: number): Promise<void> {
   });
   s.onAny((_event: string, d: DeliveryLike) => record(i, d));
   for (const channel of channelsOf(i, setup)) {
-    const ack = (await s.timeout(60_000).emitWithAck('subscribe', { channel })) as {
-      ok: boolean;
-      reason?: string;
-    };
-    if (!ack.ok) {
+    // The users' rate limit (20 events/s by default) is shared by a user's connections: a refused
+    // subscribe is tried again when the gateway says, as a real client would.
+    for (let attempt = 0; ; attempt++) {
+      const ack = (await s.timeout(60_000).emitWithAck('subscribe', { channel })) as {
+        ok: boolean;
+        code?: string;
+        reason?: string;
+        retryAfterMs?: number;
+      };
+      if (ack.ok) break;
+      if (ack.code === 'RATE_LIMITED' && attempt < 50) {
+        await new Promise((r) => setTimeout(r, ack.retryAfterMs ?? 200));
+        continue;
+      }
       refused++;
-      if (refusals.length < 3) refusals.push(`${channel}: ${ack.reason}`);
+      if (refusals.length < 3) refusals.push(`${channel}: ${ack.code} ${ack.reason}`);
+      break;
     }
   }
 }
