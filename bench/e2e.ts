@@ -32,8 +32,9 @@ import {
   subscribersByChannel,
   topicsOf,
 } from './e2e/plan.js';
+import { type Message, machineCpu, next, RunProcesses, sleep, tell } from './e2e/processes.js';
 import { markdownTable, verdicts } from './e2e/report.js';
-import { BENCH_DIR, track } from './lib/processes.js';
+import { BENCH_DIR } from './lib/processes.js';
 import { deleteSubjects } from './lib/registry-cleanup.js';
 
 const { values: args } = parseArgs({
@@ -61,7 +62,6 @@ if (args.runtime !== 'per-app' && args.runtime !== 'one')
 
 const log = (m: string) => console.error(`[e2e ${new Date().toISOString().slice(11, 19)}] ${m}`);
 const uptime = () => execFileSync('uptime').toString().trim();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = Date.now().toString(36);
 const connection = connectionConfigFromEnv({
   TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
@@ -93,66 +93,9 @@ log(
 );
 
 // --- processes --------------------------------------------------------------------------------
-const children: ChildProcess[] = [];
-/** Processes that failed or exited before the run told them to: part of the report. */
-const failures: string[] = [];
-let stopping = false;
-function start(
-  name: string,
-  file: string,
-  env: Record<string, string>,
-  nodeArgs: string[] = [],
-): ChildProcess {
-  const child = track(process.execPath, [...nodeArgs, '--import', 'tsx', join(BENCH_DIR, file)], {
-    env: { ...process.env, E2E_SETUP: JSON.stringify(setup), ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  child.on('message', (m: Message) => {
-    if (m?.kind === 'log') log(`${name}: ${m.message}`);
-    if (m?.kind === 'failed') {
-      failures.push(`${name}: ${String(m.message).split('\n')[0]}`);
-      log(`${name} failed: ${m.message}`);
-    }
-  });
-  child.once('exit', (code) => {
-    if (!stopping && code !== 0) failures.push(`${name} exited with ${code} during the run`);
-  });
-  return child;
-}
-/** Sends unless the child is gone (its exit is already among the failures). */
-function tell(child: ChildProcess, m: Message): boolean {
-  if (!child.connected) return false;
-  child.send(m);
-  return true;
-}
-type Message = { kind: string; [k: string]: unknown };
-function next(child: ChildProcess, kind: string, timeoutMs = 120_000): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${kind}' within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: Message) => {
-      if (m?.kind !== kind) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(m);
-    };
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`a child exited with ${code} before '${kind}'`));
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-/** Busy and total jiffies of all cores (/proc/stat), to tell this run's CPU from other work's. */
-function machineCpu(): { busy: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (f[3] ?? 0) + (f[4] ?? 0);
-  const total = f.reduce((x, y) => x + y, 0);
-  return { busy: total - idle, total };
-}
+const processes = new RunProcesses(setup, log);
+const start = processes.start.bind(processes);
+const { failures } = processes;
 
 /** "label: CRITICAL p50 / p99 …" from per-lane summaries, when there are any. */
 function hopLine(label: string, byLane: unknown): string {
@@ -411,21 +354,17 @@ try {
   );
   log(`wrote ${file}`);
 
-  stopping = true;
+  processes.stopping = true;
   for (const c of clientProcs) tell(c, { kind: 'exit' });
   tell(gateway, { kind: 'stop' });
   for (const r of runtimes) tell(r.child, { kind: 'stop' });
-  await Promise.all(
-    children
-      .map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined))
-      .map((p) => Promise.race([p, sleep(40_000)])),
-  );
+  await processes.exited(40_000);
 } catch (e) {
   exitCode = 1;
   log(`failed: ${(e as Error).stack ?? e}`);
 } finally {
   await probe.stop();
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  processes.killAll();
   await admin
     .delete([...allTopics(topics), ...internalTopics, `${gatewayGroup}-dlq`])
     .catch((e: unknown) => log(`topic cleanup failed: ${e}`));
