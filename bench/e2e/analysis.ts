@@ -85,8 +85,6 @@ export interface RowResult {
   source?: Source;
   endToEnd?: Percentiles;
   publishToLane?: Percentiles;
-  /** Send → the probe's consumer read it (what any consumer of the lane, e.g. the gateway, could). */
-  publishToLaneRead?: Percentiles;
   laneToClient?: Percentiles;
   /** Records expected on the lane (required ones) and found there. */
   expected: number;
@@ -102,7 +100,6 @@ export interface RowResult {
 class Row {
   readonly endToEnd = new MsHistogram();
   readonly publishToLane = new MsHistogram();
-  readonly publishToLaneRead = new MsHistogram();
   readonly laneToClient = new MsHistogram();
   expected = 0;
   onLane = 0;
@@ -121,7 +118,6 @@ class Row {
       ...(this.source ? { source: this.source } : {}),
       endToEnd: this.endToEnd.summary(),
       publishToLane: this.publishToLane.summary(),
-      publishToLaneRead: this.publishToLaneRead.summary(),
       laneToClient: this.laneToClient.summary(),
       expected: this.expected,
       onLane: this.onLane,
@@ -183,7 +179,6 @@ export function analyse(input: AnalysisInput): AnalysisResult {
     for (const row of rowsOf(exp)) {
       if (exp.required) row.onLane++;
       row.publishToLane.record(rec.appended - exp.sent);
-      row.publishToLaneRead.record(rec.read - exp.sent);
       row.due += input.subscribers.get(exp.channel) ?? 0;
     }
   }

@@ -16,7 +16,6 @@ const lane = (l: number, partition: number, offset: number, id: string, appended
   offset,
   id,
   appended,
-  read: appended + 1,
 });
 
 describe('e2e analysis', () => {
