@@ -337,6 +337,12 @@ try {
       `Gateway event-loop delay p99 ${context.gateway.eventLoopDelayMs.p99OfSeconds} ms (max ${context.gateway.eventLoopDelayMs.max}). ` +
       `Machine: ${machineBusy}% of one core busy of ${cores * 100}% (every process, the broker and other work included).`,
     hopLine("Publisher send → ack of the input (its own Kafka hop), by the input's lane", published.ackMs),
+    ...runtimeSummaries.map((r) =>
+      hopLine(
+        `Runtime ${r.applications.join('+')}: time in its lane queues + processing, by input lane (tables ride CRITICAL)`,
+        r.queueAndProcessMsByInputLane,
+      ),
+    ),
     hopLine(
       'Gateway broadcast lag (its metric: event timestamp → emit, whole run)',
       gatewayMetrics?.broadcastLagMs,
