@@ -31,6 +31,11 @@ export interface CommitCoordinatorOptions {
   metrics?: RuntimeMetrics;
   /** Resolves once every record handed to the producer so far has its delivery report. */
   settled: () => Promise<void>;
+  /**
+   * At-least-once: the barrier is a producer flush, which only ends once nothing more is handed
+   * over — so processing pauses while it runs (`committing`), as in a Kafka Streams commit.
+   */
+  pauseAtBarrier?: boolean;
   /** A write failed for good: no commit may go past it. */
   writeFailed?: () => boolean;
   /** A transaction could not commit (or begin): the runtime aborts it and rewinds. */
@@ -58,7 +63,10 @@ export class CommitCoordinator {
 
   constructor(private readonly o: CommitCoordinatorOptions) {}
 
-  /** Exactly-once: a commit is running, so nothing may be produced now. */
+  /**
+   * A commit that holds processing is running (exactly-once, or an at-least-once barrier that
+   * flushes), so nothing may be produced now.
+   */
   get committing(): Promise<void> | undefined {
     return this.inProgress;
   }
@@ -87,8 +95,7 @@ export class CommitCoordinator {
       if (this.pending) return this.pending;
       const offsets = this.committableOffsets();
       if (offsets.length === 0) return Promise.resolve();
-      this.pending = this.o
-        .settled()
+      this.pending = this.barrier()
         .then(() => this.commitOffsets(offsets, false))
         .finally(() => {
           this.pending = undefined;
@@ -104,11 +111,24 @@ export class CommitCoordinator {
 
   /** Before partitions go away: finish what is in flight and commit it synchronously. */
   async commitRevoked(partitions: readonly TopicPartition[]): Promise<void> {
-    await this.o.settled();
+    await this.barrier();
     if (this.o.guarantee === 'exactly_once') return this.commit();
     const revoked = (o: TopicPartitionOffset) =>
       partitions.some((p) => p.topic === o.topic && p.partition === o.partition);
     this.commitOffsets(this.committableOffsets().filter(revoked), true);
+  }
+
+  /** At-least-once: waits at the writer's barrier, holding processing when it flushes. */
+  private barrier(): Promise<void> {
+    if (!this.o.pauseAtBarrier || this.o.guarantee === 'exactly_once') return this.o.settled();
+    if (this.inProgress) return this.inProgress;
+    this.step('flushing');
+    const held = this.o.settled().finally(() => {
+      if (this.inProgress === held) this.inProgress = undefined;
+      this.o.resumed();
+    });
+    this.inProgress = held;
+    return held;
   }
 
   /** Final commit of a graceful shutdown. */

@@ -6,6 +6,11 @@
 // production handler calls fatal fails the runtime before any commit past it. Writes that need
 // their own report (changelog records, whose offsets task checkpoints keep) go through `write`,
 // which still returns a promise; commits wait for those too.
+//
+// At-least-once the producer reports only failures (`delivery.report.only.error`: no report crosses
+// from C++ per record), and the barrier is a flush — so while it runs nothing else is handed over
+// (the commit pauses processing, as a Kafka Streams commit does). `write`s then go to a second,
+// reporting producer.
 
 import { isBusError, KafkaError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -18,6 +23,8 @@ type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
 
 export interface OutputWriterOptions {
   producer: TransportProducer;
+  /** Where `write`s go when `producer` reports only errors. @default producer */
+  reporting?: TransportProducer;
   production: NonNullable<ErrorHandlers['production']>;
   log: Logger;
   metrics?: RuntimeMetrics;
@@ -48,8 +55,17 @@ export class OutputWriter {
   epoch = 0;
   private resetWaiters: (() => void)[] = [];
 
+  /** The producer reports only failures: the barrier is its flush. */
+  private readonly flushes: boolean;
+
   constructor(private readonly o: OutputWriterOptions) {
+    this.flushes = o.producer.reportsOnlyErrors;
     o.producer.onDelivery((tag, error) => this.reported(tag, error));
+  }
+
+  /** True while the barrier is a flush: nothing may be handed over until `seal` resolves. */
+  get sealPausesWrites(): boolean {
+    return this.flushes;
   }
 
   /** Hands one record over (the hot path): no promise; its report is counted against its tag. */
@@ -57,6 +73,10 @@ export class OutputWriter {
     this.o.written();
     this.produced++;
     if (this.o.metrics) this.outPerTopic.set(record.topic, (this.outPerTopic.get(record.topic) ?? 0) + 1);
+    if (this.flushes) {
+      this.o.producer.produce(record, 0);
+      return;
+    }
     const tag = this.tag;
     this.unreported.set(tag, (this.unreported.get(tag) ?? 0) + 1);
     this.o.producer.produce(record, tag);
@@ -71,7 +91,8 @@ export class OutputWriter {
     this.produced++;
     if (this.o.metrics) this.outPerTopic.set(record.topic, (this.outPerTopic.get(record.topic) ?? 0) + 1);
     const epoch = this.epoch;
-    const sent = this.o.producer.send(record).catch((e) => {
+    // A producer that reports only errors rejects send(): that is a wiring bug, not a delivery failure.
+    const sent = (this.o.reporting ?? this.o.producer).send(record).catch((e) => {
       if (epoch !== this.epoch) throw e;
       this.failedWrite(e, record.topic);
       throw e;
@@ -88,9 +109,11 @@ export class OutputWriter {
     this.flushMetrics();
     const upTo = this.tag++;
     const writes = this.unsettled.size > 0 ? Promise.allSettled([...this.unsettled]) : undefined;
-    const reports = this.reportedUpTo(upTo)
-      ? undefined
-      : new Promise<void>((resolve) => this.barriers.push({ upTo, resolve }));
+    const reports = this.flushes
+      ? this.flushed()
+      : this.reportedUpTo(upTo)
+        ? undefined
+        : new Promise<void>((resolve) => this.barriers.push({ upTo, resolve }));
     if (!writes && !reports) return Promise.resolve();
     let onReset!: () => void;
     const reset = new Promise<void>((resolve) => {
@@ -130,7 +153,29 @@ export class OutputWriter {
     return this.seal();
   }
 
+  /** Flushes the producer until it is done: a timeout (a broker down) is waited out, never skipped. */
+  private async flushed(): Promise<void> {
+    const epoch = this.epoch;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.producer.flush(10_000);
+        return;
+      } catch (e) {
+        if (epoch !== this.epoch) return;
+        if (!isTimeout(e)) {
+          this.failedWrite(e); // not a slow broker: the producer cannot say what was delivered
+          return;
+        }
+        this.o.log.warn({ err: e, attempt }, 'outputs not yet acknowledged; the commit waits');
+      }
+    }
+  }
+
   private reported(tag: number, error: unknown): void {
+    if (this.flushes) {
+      if (error !== undefined) this.failedWrite(error);
+      return;
+    }
     if (tag < this.floor) return;
     const left = (this.unreported.get(tag) ?? 1) - 1;
     if (left > 0) this.unreported.set(tag, left);
@@ -172,4 +217,10 @@ export class OutputWriter {
     for (const [topic, n] of this.outPerTopic) metrics.recordsOut.inc({ topic }, n);
     this.outPerTopic.clear();
   }
+}
+
+/** librdkafka's ERR__TIMED_OUT, as a flush that ran out of time reports it. */
+function isTimeout(e: unknown): boolean {
+  const cause = (isBusError(e) ? e.cause : e) as { code?: number } | undefined;
+  return cause?.code === -185;
 }

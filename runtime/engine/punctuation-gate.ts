@@ -41,7 +41,7 @@ export class PunctuationGate {
       this.o.onError?.(error);
     }
     const run = () => {
-      for (const out of outputs) this.o.outputs.write(out);
+      for (const out of outputs) this.o.outputs.send(out);
     };
     const committing = this.o.committing();
     if (committing) void committing.then(run);

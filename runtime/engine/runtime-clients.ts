@@ -36,12 +36,33 @@ export function runtimeProducer(
   return transport.producer({
     clientId: `${clientId}-producer`,
     transactionalId: exactlyOnce ? `${options.plan.applicationId}-${instanceId}` : undefined,
+    // At-least-once the commit's barrier is a flush (Kafka Streams' RecordCollector does the same):
+    // no delivery report crosses from librdkafka per record, only failures.
+    reportOnlyErrors: !exactlyOnce,
     // A crashed instance's open transaction blocks read_committed readers until it times out
     // (or the same transactional id restarts): keep that window short.
     librdkafka: {
       ...(exactlyOnce ? { 'transaction.timeout.ms': 10_000 } : {}),
       ...options.librdkafka?.producer,
     },
+  });
+}
+
+/**
+ * At-least-once, the producer of changelog records, whose delivery reports give the offsets task
+ * checkpoints keep (the output producer reports only failures); none when the plan has no store.
+ * Exactly-once, changelog records go into the transaction with the outputs: the one producer.
+ */
+export function changelogProducer(
+  transport: Transport,
+  options: StreamsRuntimeOptions,
+  guarantee: ProcessingGuarantee,
+  clientId: string,
+): TransportProducer | undefined {
+  if (guarantee === 'exactly_once' || options.plan.stores.length === 0) return undefined;
+  return transport.producer({
+    clientId: `${clientId}-changelog-producer`,
+    librdkafka: { ...options.librdkafka?.producer },
   });
 }
 

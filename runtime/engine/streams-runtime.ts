@@ -29,7 +29,13 @@ import { OutputWriter } from './output-writer.js';
 import { PartitionIntake } from './partition-intake.js';
 import { PunctuationGate } from './punctuation-gate.js';
 import { RecordProcessor, type RecordStats } from './record-processor.js';
-import { drainToQuiescence, memberBasics, runtimeProducer, transportOf } from './runtime-clients.js';
+import {
+  changelogProducer,
+  drainToQuiescence,
+  memberBasics,
+  runtimeProducer,
+  transportOf,
+} from './runtime-clients.js';
 import type { StreamsRuntimeOptions } from './streams-runtime-options.js';
 import { TaskManager, type TaskStatus } from './task-manager.js';
 import { ensureTopologyTopics } from './topology-topics.js';
@@ -46,6 +52,8 @@ export class StreamsRuntime {
   private readonly log: Logger;
   private readonly transport: Transport;
   private readonly producer: TransportProducer;
+  /** At-least-once with stores: the producer of changelog records (see `changelogProducer`). */
+  private readonly changelogProducer?: TransportProducer;
   private readonly consumer: GroupMember;
   private readonly restorer: ChangelogReader;
   private readonly tasks: TaskManager;
@@ -88,8 +96,10 @@ export class StreamsRuntime {
     const instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 8);
     const clientId = `${this.transport.clientId}-${plan.applicationId}-${instanceId}`;
     this.producer = runtimeProducer(this.transport, options, this.guarantee, clientId, instanceId);
+    this.changelogProducer = changelogProducer(this.transport, options, this.guarantee, clientId);
     this.outputs = new OutputWriter({
       producer: this.producer,
+      reporting: this.changelogProducer,
       production: handlers.production,
       log: this.log,
       metrics: options.metrics,
@@ -152,6 +162,7 @@ export class StreamsRuntime {
       // A held record is not waited for: it writes only when no commit runs, and its offset is not
       // finished, so a commit never passes it.
       settled: () => this.outputs.settled(),
+      pauseAtBarrier: this.outputs.sealPausesWrites,
       writeFailed: () => this.outputs.failed !== undefined,
       failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),
@@ -223,6 +234,7 @@ export class StreamsRuntime {
       deadLetterTopic: this.deadLetterTopic,
     });
     await this.producer.connect();
+    await this.changelogProducer?.connect();
     await this.commits.begin();
     await this.consumer.connect();
     this.consumer.start();
@@ -441,6 +453,7 @@ export class StreamsRuntime {
       if (!this.fatal) await this.commits.commitFinal();
       this.tasks.closeAll();
       await this.producer.disconnect(Math.min(10_000, bound));
+      await this.changelogProducer?.disconnect(Math.min(10_000, bound));
       await this.restorer.close();
     })();
     await Promise.race([graceful, new Promise((r) => setTimeout(r, bound).unref())]);

@@ -25,6 +25,13 @@ export interface BusProducerOptions {
   librdkafka?: LibrdkafkaConfig;
   /** Delivery-report polling period, ms. @default 2 */
   pollIntervalMs?: number;
+  /**
+   * Delivery reports only for records that failed (`delivery.report.only.error`): `produce` costs
+   * no report crossing from C++ per record and no opaque handle, and `flush` is the barrier that
+   * says everything handed over so far is acknowledged. `send` (a promise per record) is then not
+   * available. @default false
+   */
+  reportOnlyErrors?: boolean;
 }
 
 type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => void };
@@ -78,13 +85,22 @@ export class BusProducer {
   private produced = 0;
   private deliveryListener?: DeliveryListener;
   private connected = false;
+  /** Records waiting to be handed over again after librdkafka's queue was full. */
+  private requeued = 0;
   readonly transactional: boolean;
+  readonly reportsOnlyErrors: boolean;
 
   constructor(private readonly options: BusProducerOptions) {
-    const extra: LibrdkafkaConfig = { ...(options.librdkafka ?? {}) };
-    if (options.transactionalId) extra['transactional.id'] = options.transactionalId;
     this.transactional = Boolean(options.transactionalId);
-    this.client = this.create(extra);
+    this.reportsOnlyErrors = options.reportOnlyErrors === true;
+    this.client = this.create(this.extraConfig());
+  }
+
+  private extraConfig(): LibrdkafkaConfig {
+    const extra: LibrdkafkaConfig = { ...(this.options.librdkafka ?? {}) };
+    if (this.options.transactionalId) extra['transactional.id'] = this.options.transactionalId;
+    if (this.reportsOnlyErrors) extra['delivery.report.only.error'] = true;
+    return extra;
   }
 
   /** The node-rdkafka producer (a new one after `reinitialize`). */
@@ -102,7 +118,19 @@ export class BusProducer {
       ) as Kafka.ProducerGlobalConfig,
     );
     native.on('delivery-report', (err, report) => {
-      const opaque = report.opaque as number;
+      const opaque = report.opaque as number | undefined;
+      if (opaque === undefined) {
+        // Reports only for errors: a `produce`d record that failed (its tag is unknown).
+        if (native !== this.client || !err) return;
+        this.deliveryListener?.(
+          -1,
+          kafkaError('KAFKA_PRODUCE', 'delivery failed', err, {
+            topic: report.topic,
+            partition: report.partition,
+          }),
+        );
+        return;
+      }
       if (opaque < 0) {
         // A `produce`d record: its tag is -1 - opaque. A client replaced meanwhile reports no more.
         if (native !== this.client) return;
@@ -158,9 +186,7 @@ export class BusProducer {
         resolve();
       });
     });
-    const extra: LibrdkafkaConfig = { ...(this.options.librdkafka ?? {}) };
-    if (this.options.transactionalId) extra['transactional.id'] = this.options.transactionalId;
-    this.client = this.create(extra);
+    this.client = this.create(this.extraConfig());
     this.connected = false;
     await this.connect();
   }
@@ -183,6 +209,10 @@ export class BusProducer {
 
   /** Enqueues one record; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
+    if (this.reportsOnlyErrors)
+      return Promise.reject(
+        new KafkaError('BAD_REQUEST', 'send() needs delivery reports: this producer reports only errors'),
+      );
     const opaque = this.nextOpaque++;
     // Header values go to node-rdkafka as strings: it converts every value with a JS toString()
     // called from C++ anyway, and a Buffer costs that callback per header per record (the
@@ -199,11 +229,16 @@ export class BusProducer {
   /**
    * Hands one record over without a promise (Kafka Streams' RecordCollector): its delivery report
    * goes to the listener set with `onDelivery`, with `tag` (a small non-negative integer the caller
-   * uses to know which commit the record belongs to).
+   * uses to know which commit the record belongs to). With `reportOnlyErrors` only a failure is
+   * reported (tag -1), and `flush` is the barrier.
    */
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
-    this.produced++;
     const headers = record.headers ? toNativeHeaders(record.headers) : undefined;
+    if (this.reportsOnlyErrors) {
+      this.enqueue(record, undefined, headers);
+      return;
+    }
+    this.produced++;
     this.enqueue(record, -1 - tag, headers);
   }
 
@@ -214,13 +249,13 @@ export class BusProducer {
 
   private enqueue(
     record: OutgoingRecord<Buffer | string | null, Buffer | null>,
-    opaque: number,
+    opaque: number | undefined,
     headers: Kafka.MessageHeader[] | undefined,
     attempt = 0,
     client = this.client,
   ): void {
     // Rejected meanwhile (the producer was re-initialised): never write it into a new transaction.
-    if (opaque < 0 ? client !== this.client : !this.pending.has(opaque)) return;
+    if (opaque === undefined || opaque < 0 ? client !== this.client : !this.pending.has(opaque)) return;
     try {
       this.native.produce(
         record.topic,
@@ -236,10 +271,18 @@ export class BusProducer {
       if (code === ERR_QUEUE_FULL && attempt < 500) {
         // librdkafka's queue is full: let delivery reports drain it, then try again.
         this.native.poll();
-        setTimeout(() => this.enqueue(record, opaque, headers, attempt + 1, client), 5);
+        this.requeued++;
+        setTimeout(() => {
+          this.requeued--;
+          this.enqueue(record, opaque, headers, attempt + 1, client);
+        }, 5);
         return;
       }
       const e = kafkaError('KAFKA_PRODUCE', 'produce failed', err, { topic: record.topic });
+      if (opaque === undefined) {
+        this.deliveryListener?.(-1, e);
+        return;
+      }
       if (opaque < 0) {
         this.produced--;
         this.deliveryListener?.(-1 - opaque, e);
@@ -258,8 +301,20 @@ export class BusProducer {
     return Promise.all(records.map((r) => this.send(r)));
   }
 
+  /**
+   * Resolves once every record handed over so far is acknowledged or reported failed (a failure's
+   * report is dispatched before this resolves); rejects when `timeoutMs` passes first.
+   */
   async flush(timeoutMs = 30_000): Promise<void> {
-    await this.call('KAFKA_PRODUCE', 'flush', (cb) => this.native.flush(timeoutMs, cb));
+    const deadline = Date.now() + timeoutMs;
+    // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
+    while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    await this.call('KAFKA_PRODUCE', 'flush', (cb) =>
+      this.native.flush(Math.max(0, deadline - Date.now()), cb),
+    );
+    // flush() polls, so reports of failed records were queued for this thread before it returned;
+    // they are dispatched by the time a macrotask later runs.
+    await new Promise((r) => setImmediate(r));
   }
 
   beginTransaction(): Promise<void> {

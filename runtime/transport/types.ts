@@ -100,11 +100,18 @@ export interface TransportProducerOptions {
   clientId?: string;
   /** Makes the producer transactional (exactly-once). */
   transactionalId?: string;
+  /**
+   * Report only failed `produce`d records (Kafka's `delivery.report.only.error`): no report per
+   * record, `flush` is the barrier, and `send` is unavailable. @default false
+   */
+  reportOnlyErrors?: boolean;
   librdkafka?: LibrdkafkaConfig;
 }
 
 export interface TransportProducer {
   readonly transactional: boolean;
+  /** Made with `reportOnlyErrors`: only failures reach `onDelivery` (tag -1); `flush` is the barrier. */
+  readonly reportsOnlyErrors: boolean;
   connect(): Promise<void>;
   /** Hands one record over; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport>;
@@ -115,6 +122,10 @@ export interface TransportProducer {
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void;
   /** The one listener of `produce`d records' delivery reports (`error` set when not delivered). */
   onDelivery(listener: (tag: number, error: unknown) => void): void;
+  /**
+   * Resolves once everything handed over so far is acknowledged or reported failed (the failure's
+   * report delivered first); rejects when `timeoutMs` passes first.
+   */
   flush(timeoutMs?: number): Promise<void>;
   beginTransaction(): Promise<void>;
   /** Puts `member`'s offsets into the open transaction. */

@@ -56,7 +56,11 @@ export class InProcessTransport implements Transport {
   }
 
   producer(options: TransportProducerOptions): TransportProducer {
-    return new InProcessProducer(this.broker, Boolean(options.transactionalId));
+    return new InProcessProducer(
+      this.broker,
+      Boolean(options.transactionalId),
+      options.reportOnlyErrors === true,
+    );
   }
 
   admin(): TransportAdmin {
@@ -299,11 +303,16 @@ class InProcessProducer implements TransportProducer {
   constructor(
     private readonly broker: InProcessBroker,
     readonly transactional: boolean,
+    readonly reportsOnlyErrors: boolean,
   ) {}
 
   async connect(): Promise<void> {}
 
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
+    if (this.reportsOnlyErrors)
+      return Promise.reject(
+        new BusError('BAD_REQUEST', 'send() needs delivery reports: this producer reports only errors'),
+      );
     try {
       const key = typeof record.key === 'string' ? Buffer.from(record.key) : record.key;
       return Promise.resolve(
@@ -324,7 +333,9 @@ class InProcessProducer implements TransportProducer {
     } catch (e) {
       error = e;
     }
-    this.deliveryListener?.(tag, error);
+    if (this.reportsOnlyErrors) {
+      if (error !== undefined) this.deliveryListener?.(-1, error);
+    } else this.deliveryListener?.(tag, error);
   }
 
   onDelivery(listener: (tag: number, error: unknown) => void): void {

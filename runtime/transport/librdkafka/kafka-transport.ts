@@ -138,12 +138,17 @@ export class KafkaTransportProducer implements TransportProducer {
       connection,
       clientId: o.clientId,
       transactionalId: o.transactionalId,
+      reportOnlyErrors: o.reportOnlyErrors,
       librdkafka: o.librdkafka,
     });
   }
 
   get transactional(): boolean {
     return this.producer.transactional;
+  }
+
+  get reportsOnlyErrors(): boolean {
+    return this.producer.reportsOnlyErrors;
   }
 
   get inFlight(): number {

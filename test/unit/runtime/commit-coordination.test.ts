@@ -35,6 +35,44 @@ describe('CommitCoordinator', () => {
     expect(h.failures).toEqual([]);
   });
 
+  it('at-least-once with reports only for errors: the barrier is a flush, and processing pauses while it runs', async () => {
+    const h = engineHarness({ flushBarrier: true });
+    h.processRecord(0, 'a');
+    h.processRecord(1, 'b', 'c');
+    expect(h.commits.committing).toBeUndefined();
+    const committing = h.commits.commit();
+    // A flush only ends once nothing more is handed over: the runtime holds processing meanwhile.
+    expect(h.commits.committing).toBeDefined();
+    expect(h.producer.flushing).toBe(1);
+    h.producer.ack(0, 2);
+    await flushMicrotasks();
+    expect(h.committed()).toBeUndefined(); // b (record 1) not yet acknowledged
+    expect(h.resumes()).toBe(0);
+    h.producer.ack(1);
+    await committing;
+    expect(h.committed()).toBe(2);
+    expect(h.commits.committing).toBeUndefined();
+    expect(h.resumes()).toBe(1); // processing told to go on
+    expect(h.failures).toEqual([]);
+  });
+
+  it('at-least-once with reports only for errors: a failed output stops every commit', async () => {
+    const h = engineHarness({ flushBarrier: true });
+    h.processRecord(0, 'a');
+    h.processRecord(1, 'b');
+    const lost = new BusError('KAFKA_PRODUCE', 'message timed out', { retriable: false });
+    const committing = h.commits.commit();
+    h.producer.ack(0);
+    h.producer.nack(1, lost);
+    await committing;
+    expect(h.committed()).toBeUndefined();
+    expect(h.failures).toEqual([lost]);
+    h.processRecord(2, 'c');
+    h.producer.ack(2);
+    await h.commits.commit();
+    expect(h.committed()).toBeUndefined(); // nothing is committed past the lost output
+  });
+
   it('an output that failed for good stops every commit (the production handler said FAIL)', async () => {
     const h = engineHarness();
     h.processRecord(0, 'a');

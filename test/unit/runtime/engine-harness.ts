@@ -16,17 +16,28 @@ import type { DeliveryReport, TransportProducer } from '../../../runtime/transpo
 
 type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
 
-/** A producer whose delivery reports wait until `ack(i)` / `nack(i)` (i = hand-over order). */
+/**
+ * A producer whose delivery reports wait until `ack(i)` / `nack(i)` (i = hand-over order). With
+ * `reportsOnlyErrors` (the at-least-once runtime's producer) an ack reports nothing, a nack reports
+ * the failure, and `flush` resolves once every record handed over so far was acked or nacked.
+ */
 export class HeldAcks implements TransportProducer {
-  readonly acks: { record: Outgoing; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  readonly acks: { record: Outgoing; resolve: () => void; reject: (e: unknown) => void; done?: boolean }[] =
+    [];
   private listener?: (tag: number, error: unknown) => void;
-  constructor(private readonly inner: TransportProducer) {}
+  private flushes: { upTo: number; resolve: () => void }[] = [];
+  constructor(
+    private readonly inner: TransportProducer,
+    readonly reportsOnlyErrors = false,
+  ) {}
   produce(record: Outgoing, tag: number): void {
     this.inner.send(record); // appended at once; only its report waits
     this.acks.push({
       record,
-      resolve: () => this.listener?.(tag, undefined),
-      reject: (e) => this.listener?.(tag, e),
+      resolve: () => {
+        if (!this.reportsOnlyErrors) this.listener?.(tag, undefined);
+      },
+      reject: (e) => this.listener?.(this.reportsOnlyErrors ? -1 : tag, e),
     });
   }
   onDelivery(listener: (tag: number, error: unknown) => void): void {
@@ -46,12 +57,35 @@ export class HeldAcks implements TransportProducer {
     });
   }
   ack(...indexes: number[]): void {
-    for (const i of indexes) this.acks[i]!.resolve();
+    for (const i of indexes) {
+      this.acks[i]!.resolve();
+      this.acks[i]!.done = true;
+    }
+    this.releaseFlushes();
   }
   nack(i: number, e: unknown): void {
     this.acks[i]!.reject(e);
+    this.acks[i]!.done = true;
+    this.releaseFlushes();
   }
-  flush = (ms?: number) => this.inner.flush(ms);
+  /** Flushes waiting for reports (reportsOnlyErrors). */
+  get flushing(): number {
+    return this.flushes.length;
+  }
+  flush = (ms?: number): Promise<void> => {
+    if (!this.reportsOnlyErrors) return this.inner.flush(ms);
+    return new Promise((resolve) => {
+      this.flushes.push({ upTo: this.acks.length, resolve });
+      this.releaseFlushes();
+    });
+  };
+  private releaseFlushes(): void {
+    this.flushes = this.flushes.filter((f) => {
+      const done = this.acks.slice(0, f.upTo).every((a) => a.done);
+      if (done) f.resolve();
+      return !done;
+    });
+  }
   beginTransaction = () => this.inner.beginTransaction();
   sendOffsetsToTransaction: TransportProducer['sendOffsetsToTransaction'] = (o, m) =>
     this.inner.sendOffsetsToTransaction(o, m);
@@ -67,6 +101,8 @@ export const flushMicrotasks = () => new Promise((r) => setImmediate(r));
 export function engineHarness(
   options: {
     guarantee?: ProcessingGuarantee;
+    /** At-least-once the way StreamsRuntime runs it: reports only errors, the barrier a flush. */
+    flushBarrier?: boolean;
     production?: (e: unknown) => (typeof Decision)[keyof typeof Decision];
   } = {},
 ) {
@@ -77,6 +113,7 @@ export function engineHarness(
   const guarantee = options.guarantee ?? 'at_least_once';
   const producer = new HeldAcks(
     transport.producer({ transactionalId: guarantee === 'exactly_once' ? 'tx' : undefined }),
+    options.flushBarrier === true,
   );
   const consumer = transport.member({
     groupId: 'g',
@@ -90,6 +127,7 @@ export function engineHarness(
   const log = silentLogger();
   // Late-bound as in StreamsRuntime: the writer marks the coordinator's transaction dirty.
   let commits!: CommitCoordinator;
+  let resumes = 0;
   const outputs = new OutputWriter({
     producer,
     production: (e) => (options.production ?? (() => Decision.FAIL))(e),
@@ -104,9 +142,10 @@ export function engineHarness(
     tracker,
     log,
     settled: () => outputs.settled(),
+    pauseAtBarrier: outputs.sealPausesWrites,
     writeFailed: () => outputs.failed !== undefined,
     failed: (e) => failures.push(e),
-    resumed: () => undefined,
+    resumed: () => resumes++,
   });
   const out = (v: string): Outgoing => ({
     topic: 'out',
@@ -123,5 +162,17 @@ export function engineHarness(
   }
 
   const committed = () => broker.committed('g', 'in', 0);
-  return { broker, producer, consumer, tracker, outputs, commits, failures, out, processRecord, committed };
+  return {
+    broker,
+    producer,
+    consumer,
+    tracker,
+    outputs,
+    commits,
+    failures,
+    out,
+    processRecord,
+    committed,
+    resumes: () => resumes,
+  };
 }
