@@ -18,6 +18,7 @@ import {
   accountId,
   agentOf,
   basePrice,
+  HOT_EXPOSURE_LIMIT,
   isHot,
   mixSequence,
   type SentEvent,
@@ -39,8 +40,15 @@ const publisher = new EventPublisher({
   topics: topics.domain,
 });
 
+/** Gross exposure of each hot account so far (all buys at unmoving prices): which fills breach. */
+const exposure = new Map<number, number>();
+const FILL_QUANTITY = 60;
+
 /** What event number `n` of type `type` is: the event, its channel, and for a fill its account. */
-function build(type: EventType, n: number): { event: EventLike; channel: string; account?: number } {
+function build(
+  type: EventType,
+  n: number,
+): { event: EventLike; channel: string; account?: number; breach?: boolean } {
   const sym = n % setup.symbols;
   const symbol = symbolOf(sym);
   const p = basePrice(sym);
@@ -59,14 +67,27 @@ function build(type: EventType, n: number): { event: EventLike; channel: string;
     }
     case 'OrderEvent': {
       const side = type === 'ORDER_FILLED' && !isHot(a) && n % 2 === 1 ? 'SELL' : 'BUY';
-      const payload =
-        type === 'ORDER_FILLED'
-          ? { accountId: account, side, fillPrice: price(p), fillQuantity: quantity(60), orderId: `E2E-${n}` }
-          : { accountId: account };
+      const fill = type === 'ORDER_FILLED';
+      const payload = fill
+        ? {
+            accountId: account,
+            side,
+            fillPrice: price(p),
+            fillQuantity: quantity(FILL_QUANTITY),
+            orderId: `E2E-${n}`,
+          }
+        : { accountId: account };
+      let breach: boolean | undefined;
+      if (fill && isHot(a)) {
+        const after = (exposure.get(a) ?? 0) + FILL_QUANTITY * p;
+        exposure.set(a, after);
+        breach = after > HOT_EXPOSURE_LIMIT;
+      }
       return {
         event: sampleEvent(type, { header: { symbol }, payload } as never),
         channel: `orders:${account}`,
-        account: type === 'ORDER_FILLED' ? a : undefined,
+        account: fill ? a : undefined,
+        breach,
       };
     }
     case 'AgentEvent': {
@@ -147,12 +168,13 @@ while (true) {
     const type = sequence[produced % sequence.length]!;
     const n = counters.get(type) ?? 0;
     counters.set(type, n + 1);
-    const { event, channel, account } = build(type, n);
+    const { event, channel, account, breach } = build(type, n);
     const sent = now();
     measuring = sent >= windowStart;
     event.header.timestamp = Date.now();
     publish(event, sent, priorityOf(type));
-    if (sent >= windowStart) recorded.push({ id: event.header.eventId, type, sent, channel, account });
+    if (sent >= windowStart)
+      recorded.push({ id: event.header.eventId, type, sent, channel, account, breach });
   }
   await new Promise((r) => setTimeout(r, 1));
 }

@@ -19,7 +19,7 @@ const lane = (l: number, partition: number, offset: number, id: string, appended
 });
 
 describe('e2e analysis', () => {
-  it('derives the risk and portfolio records a fill of a hot account must produce', () => {
+  it('derives the risk and portfolio records a fill must produce', () => {
     const hot: SentEvent = {
       id: 'f-hot',
       type: 'ORDER_FILLED',
@@ -50,7 +50,7 @@ describe('e2e analysis', () => {
 
   it('splits end to end into publish→lane and lane→client and counts what is missing at each hop', () => {
     const sent: SentEvent[] = [
-      { id: 'fill', type: 'ORDER_FILLED', sent: 1000, channel: 'orders:E2E-ACC-0', account: 0 },
+      { id: 'fill', type: 'ORDER_FILLED', sent: 1000, channel: 'orders:E2E-ACC-0', account: 0, breach: true },
       { id: 'px', type: 'PRICE_UPDATE', sent: 1000, channel: 'market:S1' },
     ];
     const expected = expectedRecords(sent);
