@@ -26,6 +26,7 @@ describe('e2e analysis', () => {
       sent: 0,
       channel: 'orders:E2E-ACC-0',
       account: 0,
+      breach: true,
     };
     const cold: SentEvent = {
       id: 'f-cold',
@@ -43,6 +44,8 @@ describe('e2e analysis', () => {
       ['RISK_LIMIT_BREACH', 'risk:E2E-ACC-0'],
     ]);
     expect(required(cold).map(([t]) => t)).toEqual(['ORDER_FILLED', 'POSITION_UPDATE', 'PNL_CHANGE']);
+    // A hot account's first fill that leaves it under its limit raises nothing.
+    expect(required({ ...hot, breach: false }).map(([t]) => t)).not.toContain('RISK_LIMIT_BREACH');
     expect(expectedRecords([hot]).get(derivedId({ eventId: 'f-hot' }, 'RISK_LIMIT_BREACH'))?.lane).toBe(
       'CRITICAL',
     );
