@@ -55,8 +55,8 @@ export function operate<T, R>(
   stage: string,
   init: (out: StageOutput<R>) => StageHandlers<T>,
 ): OperatorFunction<T, R> {
-  return (source) =>
-    new Observable<R>((destination) => {
+  return (source) => {
+    const stream = new Observable<R>((destination) => {
       const out: StageOutput<R> = {
         stage,
         emit(value) {
@@ -113,6 +113,43 @@ export function operate<T, R>(
         handlers.finalize?.();
       };
     });
+    // What a runner needs to call the stage's handlers directly, without RxJS (fusableStage).
+    (stream as FusableStream)[FUSABLE] = { source, stage, init: init as FusableStage['init'] };
+    return stream;
+  };
+}
+
+const FUSABLE = Symbol('tmbus.fusable-stage');
+
+/** A stage built with `operate`: its input stream, name and handler factory. */
+export interface FusableStage {
+  readonly source: Observable<unknown>;
+  readonly stage: string;
+  readonly init: (out: StageOutput<unknown>) => StageHandlers<unknown>;
+}
+
+type FusableStream = Observable<unknown> & { [FUSABLE]?: FusableStage };
+
+/**
+ * The stage behind `stream` when it is exactly `source.pipe(operate(…))`, else undefined. A task
+ * runs a sub-topology made only of such stages as direct calls (topology/fused.ts), the same
+ * handlers RxJS would call, without a Subscriber chain per record.
+ */
+export function fusableStage(stream: Observable<unknown>): FusableStage | undefined {
+  return (stream as FusableStream)[FUSABLE];
+}
+
+/** Runs one handler call the way the RxJS path does: traced when a span is active, throws → `fail`. */
+export function callStage(stage: string, out: StageOutput<unknown>, fn: () => void): void {
+  if (trace.getActiveSpan()) {
+    tracedNext(stage, fn, out);
+    return;
+  }
+  try {
+    fn();
+  } catch (error) {
+    out.fail(error);
+  }
 }
 
 const STAGE_TRACER = '@trademaster/event-bus/stages';

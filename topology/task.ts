@@ -1,5 +1,6 @@
-// The task: one partition of one sub-topology. It wires the sub-topology's stages into an RxJS
-// pipeline fed by one Subject per source; `process()` deserializes a record, pushes it through
+// The task: one partition of one sub-topology. When every stage is a plain `operate` stage it runs
+// them as direct calls (fused.ts: no Subscriber chain per record); otherwise it wires them into an
+// RxJS pipeline fed by one Subject per source. `process()` deserializes a record, pushes it through
 // synchronously and returns what the sinks emitted meanwhile. Timers set by stages on the task's
 // clock are punctuations: what they emit goes to `onPunctuate` listeners. A stage error ends its
 // pipeline (RxJS error semantics), so after a failure the task re-wires a fresh pipeline from the
@@ -11,6 +12,7 @@ import { BusError, isBusError } from '../core/errors.js';
 import type { RecordContext, Serde } from '../core/record.js';
 import { stageError } from '../processors/operate.js';
 import type { StreamRecord } from '../processors/record.js';
+import { type FusedGraph, fuse } from './fused.js';
 import type { GraphNode, InstantiateContext } from './graph/node.js';
 import { SinkNode } from './graph/sinkNode.js';
 import type { SourceNode } from './graph/sourceNode.js';
@@ -43,8 +45,11 @@ export class PipelineTask implements Task {
   readonly taskId: string;
   private readonly listeners: PunctuateListener[] = [];
   private readonly clock: Clock;
+  /** Where a deserialized record of each topic goes: the fused graph's input, or an RxJS Subject. */
+  private feeds = new Map<string, (record: StreamRecord<unknown, unknown>) => void>();
   private subjects = new Map<string, Subject<StreamRecord<unknown, unknown>>>();
   private subscriptions: Subscription[] = [];
+  private fused: FusedGraph | undefined;
   private collecting: RawOutgoingRecord[] | null = null;
   private failure: StageError | undefined;
   /** A stage failed outside `process()` and punctuation (while wiring, or asynchronously). */
@@ -84,8 +89,7 @@ export class PipelineTask implements Task {
   process(record: RawRecord): ProcessResult {
     const where = { topic: record.topic, partition: record.partition, offset: record.offset };
     const source = this.blueprint.sources.get(record.topic);
-    const subject = this.subjects.get(record.topic);
-    if (this.closed || !source || !subject) {
+    if (this.closed || !source || !this.feeds.has(record.topic)) {
       const why = this.closed ? 'is closed' : `has no source for topic '${record.topic}'`;
       return {
         outputs: [],
@@ -117,8 +121,8 @@ export class PipelineTask implements Task {
       this.wire();
       if (this.broken) return { outputs: [], error: withContext(this.broken, where) };
     }
-    const fresh = this.subjects.get(record.topic) ?? subject;
-    return this.run(() => fresh.next(input), where);
+    const feed = this.feeds.get(record.topic)!;
+    return this.run(() => feed(input), where);
   }
 
   onPunctuate(listener: PunctuateListener): void {
@@ -188,6 +192,28 @@ export class PipelineTask implements Task {
       stores: this.ctx.stores,
       clock: this.clock,
     };
+    this.wiring = true;
+    try {
+      this.fused = fuse(this.blueprint, ictx, {
+        output: (value) => this.emit(value as RawOutgoingRecord),
+        fail: (e) => this.fail(e),
+        count: this.ctx.onStageOutput,
+      });
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.wiring = false;
+    }
+    if (this.fused) {
+      this.feeds = new Map(this.fused.inputs);
+      return;
+    }
+    if (this.broken) return;
+    this.wireRx(ictx);
+  }
+
+  /** The sub-topology as an RxJS pipeline: one Subject per source, `share` where a stream forks. */
+  private wireRx(ictx: InstantiateContext): void {
     const streams = new Map<GraphNode, Observable<unknown>>();
     const subjects = new Map<string, Subject<StreamRecord<unknown, unknown>>>();
     const subjectOf = new Map<GraphNode, Subject<StreamRecord<unknown, unknown>>>();
@@ -197,6 +223,7 @@ export class PipelineTask implements Task {
       subjects.set(topic, subject);
     }
     this.subjects = subjects;
+    this.feeds = new Map([...subjects].map(([topic, subject]) => [topic, (r) => subject.next(r)]));
     const subscriptions: Subscription[] = [];
     this.subscriptions = subscriptions;
     this.wiring = true;
@@ -232,6 +259,9 @@ export class PipelineTask implements Task {
   }
 
   private unwire(): void {
+    const fused = this.fused;
+    this.fused = undefined;
+    fused?.close();
     const subscriptions = this.subscriptions;
     this.subscriptions = [];
     for (const s of subscriptions) s.unsubscribe();
