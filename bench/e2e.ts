@@ -32,7 +32,16 @@ import {
   subscribersByChannel,
   topicsOf,
 } from './e2e/plan.js';
-import { type Message, machineCpu, next, RunProcesses, sleep, tell } from './e2e/processes.js';
+import {
+  listenerPid,
+  type Message,
+  machineCpu,
+  next,
+  processJiffies,
+  RunProcesses,
+  sleep,
+  tell,
+} from './e2e/processes.js';
 import { markdownTable, verdicts } from './e2e/report.js';
 import { BENCH_DIR } from './lib/processes.js';
 import { deleteSubjects } from './lib/registry-cleanup.js';
@@ -211,11 +220,22 @@ try {
   await sleep(setup.warmupSeconds * 1000);
   measuring = true;
   const cpuAtWindow = machineCpu();
+  const brokerPid = listenerPid(Number(connection.kafka.brokers.split(',')[0]!.split(':').at(-1)));
+  const brokerAtWindow = processJiffies(brokerPid);
   for (const r of runtimes) tell(r.child, { kind: 'reset' });
   for (const c of clientProcs) tell(c, { kind: 'reset' });
-  const published = await done;
+  const windowStartedAt = Date.now();
+  await sleep(setup.seconds * 1000);
   measuring = false;
   const cpuAfterWindow = machineCpu();
+  const brokerAfterWindow = processJiffies(brokerPid);
+  const cpuWindowSeconds = (Date.now() - windowStartedAt) / 1000;
+  const published = await done;
+  // The broker's share of one core over the window (a broker on another machine: not measured).
+  const brokerCpu =
+    brokerAtWindow === undefined || brokerAfterWindow === undefined
+      ? undefined
+      : Math.round((brokerAfterWindow - brokerAtWindow) / cpuWindowSeconds);
   const cores = cpus().length;
   // Share of the machine's cores busy in the window, in % of one core (200 = both cores of 2).
   const machineBusy = Math.round(
@@ -314,7 +334,7 @@ try {
       processes: procs,
       cpuPercentOfOneCore: clientResults.map((r) => Math.round((r.cpuMicros as number) / 10 / windowMs)),
     },
-    machine: { cores, busyPercentOfOneCore: machineBusy },
+    machine: { cores, busyPercentOfOneCore: machineBusy, brokerCpuPercentOfOneCore: brokerCpu },
     laneRecordsSeen: probe.count,
     unexpectedLaneRecords: result.unexpectedLaneRecords,
     unmatchedDeliveries: result.unmatchedDeliveries,
@@ -333,7 +353,8 @@ try {
     '',
     `CPU (% of one core, window mean): publisher ${published.cpuPercent}, ` +
       runtimeSummaries.map((r) => `${r.applications.join('+')} ${r.cpuPercentOfOneCore}`).join(', ') +
-      `, gateway ${context.gateway.cpuPercentOfOneCore}, clients ${context.clients.cpuPercentOfOneCore.join('+')}. ` +
+      `, gateway ${context.gateway.cpuPercentOfOneCore}, clients ${context.clients.cpuPercentOfOneCore.join('+')}` +
+      (brokerCpu === undefined ? '. ' : `, Kafka broker ${brokerCpu}. `) +
       `Gateway event-loop delay p99 ${context.gateway.eventLoopDelayMs.p99OfSeconds} ms (max ${context.gateway.eventLoopDelayMs.max}). ` +
       `Machine: ${machineBusy}% of one core busy of ${cores * 100}% (every process, the broker and other work included).`,
     hopLine("Publisher send → ack of the input (its own Kafka hop), by the input's lane", published.ackMs),
@@ -348,6 +369,12 @@ try {
       gatewayMetrics?.broadcastLagMs,
     ),
     ...(failures.length > 0 ? ['', `**Failures during the run:** ${failures.join('; ')}`] : []),
+    ...(brokerCpu !== undefined && brokerCpu < 2
+      ? [
+          '',
+          `**The Kafka broker used ${brokerCpu}% of a core in the window: it was stalled, the figures say nothing about the bus.**`,
+        ]
+      : []),
   ].join('\n');
   console.log(markdown);
   const resultsDir = join(BENCH_DIR, 'results');

@@ -2,7 +2,7 @@
 // IPC channel and the run's setup in `E2E_SETUP`, killed if the orchestrator exits. A process that
 // reports `failed`, or exits before the run stops it, is recorded: the report lists it.
 
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, track } from '../lib/processes.js';
@@ -92,4 +92,27 @@ export function machineCpu(): { busy: number; total: number } {
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   const total = f.reduce((x, y) => x + y, 0);
   return { busy: total - idle, total };
+}
+
+/** The pid listening on `port` on this machine (the broker), from `ss`; undefined when not found. */
+export function listenerPid(port: number): number | undefined {
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString();
+    const m = /pid=(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a process, in jiffies (1/100 s), from /proc; undefined once it is gone. */
+export function processJiffies(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return undefined;
+  }
 }
