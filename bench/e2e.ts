@@ -222,6 +222,7 @@ try {
   const cpuAtWindow = machineCpu();
   const brokerPid = listenerPid(Number(connection.kafka.brokers.split(',')[0]!.split(':').at(-1)));
   const brokerAtWindow = processJiffies(brokerPid);
+  const selfAtWindow = process.cpuUsage();
   for (const r of runtimes) tell(r.child, { kind: 'reset' });
   for (const c of clientProcs) tell(c, { kind: 'reset' });
   const windowStartedAt = Date.now();
@@ -230,6 +231,9 @@ try {
   const cpuAfterWindow = machineCpu();
   const brokerAfterWindow = processJiffies(brokerPid);
   const cpuWindowSeconds = (Date.now() - windowStartedAt) / 1000;
+  const selfUsed = process.cpuUsage(selfAtWindow);
+  // This process: the lane probe and the bookkeeping.
+  const probeCpu = Math.round((selfUsed.user + selfUsed.system) / 1e4 / cpuWindowSeconds);
   const published = await done;
   // The broker's share of one core over the window (a broker on another machine: not measured).
   const brokerCpu =
@@ -335,6 +339,7 @@ try {
       cpuPercentOfOneCore: clientResults.map((r) => Math.round((r.cpuMicros as number) / 10 / windowMs)),
     },
     machine: { cores, busyPercentOfOneCore: machineBusy, brokerCpuPercentOfOneCore: brokerCpu },
+    laneProbeCpuPercentOfOneCore: probeCpu,
     laneRecordsSeen: probe.count,
     unexpectedLaneRecords: result.unexpectedLaneRecords,
     unmatchedDeliveries: result.unmatchedDeliveries,
@@ -354,6 +359,7 @@ try {
     `CPU (% of one core, window mean): publisher ${published.cpuPercent}, ` +
       runtimeSummaries.map((r) => `${r.applications.join('+')} ${r.cpuPercentOfOneCore}`).join(', ') +
       `, gateway ${context.gateway.cpuPercentOfOneCore}, clients ${context.clients.cpuPercentOfOneCore.join('+')}` +
+      `, lane probe ${probeCpu}` +
       (brokerCpu === undefined ? '. ' : `, Kafka broker ${brokerCpu}. `) +
       `Gateway event-loop delay p99 ${context.gateway.eventLoopDelayMs.p99OfSeconds} ms (max ${context.gateway.eventLoopDelayMs.max}). ` +
       `Machine: ${machineBusy}% of one core busy of ${cores * 100}% (every process, the broker and other work included).`,
