@@ -30,6 +30,8 @@ export interface SinkOptions<K, V> {
    * @default false
    */
   readonly keepInheritedEnvelope?: boolean;
+  /** Drops records with a null key (repartition topics: they could not be grouped). @default false */
+  readonly dropNullKeys?: boolean;
 }
 
 /**
@@ -45,9 +47,10 @@ export function sink<K, V>(
   stage: string,
   options: SinkOptions<K, V>,
 ): OperatorFunction<StreamRecord<K, V>, OutgoingRecord<Buffer | null, Buffer | null>> {
-  const { topic, keySerde, valueSerde, keepInheritedEnvelope = false } = options;
+  const { topic, keySerde, valueSerde, keepInheritedEnvelope = false, dropNullKeys = false } = options;
   return operate(stage, (out) => ({
     next(record) {
+      if (dropNullKeys && (record.key === null || record.key === undefined)) return;
       const name = typeof topic === 'string' ? topic : topic(record.value, record.key, record);
       const ctx = { topic: name };
       const envelope = envelopeOf(record.value);

@@ -3,7 +3,6 @@
 // time with the stage where the type changed and the call that can supply one.
 
 import type { Observable } from 'rxjs';
-import { filter as rxFilter } from 'rxjs';
 import type { Serde } from '../../core/record.js';
 import type { StreamRecord } from '../../processors/record.js';
 import { sink, type TopicExtractor } from '../../processors/sink.js';
@@ -59,14 +58,13 @@ export class SinkNode extends GraphNode {
       this.target.kind === 'topic'
         ? resolveTopic(this.target.topic, ctx.applicationId)
         : this.target.extractor;
-    let input = inputs[0] as Observable<StreamRecord<unknown, unknown>>;
-    if (this.options.dropNullKeys) input = input.pipe(rxFilter((r) => r.key !== null && r.key !== undefined));
-    return input.pipe(
+    return (inputs[0] as Observable<StreamRecord<unknown, unknown>>).pipe(
       sink(this.name, {
         topic,
         keySerde: keySerde as Serde<unknown>,
         valueSerde: valueSerde as Serde<unknown>,
         keepInheritedEnvelope: this.target.kind === 'topic' && this.target.topic.internal,
+        dropNullKeys: this.options.dropNullKeys === true,
       }),
     );
   }
