@@ -1,7 +1,7 @@
 // Where a runtime's writes go, the way Kafka Streams' RecordCollector does it: a record's outputs
 // are handed to the producer with no promise per record — each carries the tag of the commit period
 // it was written in — and a commit first waits at a barrier until every record written before it
-// has its delivery report (`seal`). A record's offset may therefore finish as soon as its outputs
+// has its delivery report (`settled`). A record's offset may therefore finish as soon as its outputs
 // are handed over: nothing is committed before they are acknowledged, and a delivery error the
 // production handler calls fatal fails the runtime before any commit past it. Writes that need
 // their own report (changelog records, whose offsets task checkpoints keep) go through `write`,
@@ -35,7 +35,7 @@ export interface OutputWriterOptions {
 }
 
 export class OutputWriter {
-  /** Tag of the records written now; `seal` moves it on. */
+  /** Tag of the records written now; `settled` moves it on. */
   private tag = 0;
   /** Tags below this were disowned by `reset`: their reports change nothing. */
   private floor = 0;
@@ -63,8 +63,8 @@ export class OutputWriter {
     o.producer.onDelivery((tag, error) => this.reported(tag, error));
   }
 
-  /** True while the barrier is a flush: nothing may be handed over until `seal` resolves. */
-  get sealPausesWrites(): boolean {
+  /** True while the barrier is a flush: nothing may be handed over until `settled` resolves. */
+  get barrierPausesWrites(): boolean {
     return this.flushes;
   }
 
@@ -102,10 +102,11 @@ export class OutputWriter {
   }
 
   /**
-   * Seals the records written so far: resolves once each has its delivery report (the commit
-   * barrier). Records written meanwhile belong to the next barrier. Check `failed` afterwards.
+   * The commit barrier: resolves once every record handed over so far has its delivery report (at
+   * least once: is flushed). Records written meanwhile belong to the next barrier. Check `failed`
+   * afterwards.
    */
-  seal(): Promise<void> {
+  settled(): Promise<void> {
     this.flushMetrics();
     const upTo = this.tag++;
     const writes = this.unsettled.size > 0 ? Promise.allSettled([...this.unsettled]) : undefined;
@@ -146,11 +147,6 @@ export class OutputWriter {
   private settle(p: Promise<unknown>): void {
     this.unsettled.add(p);
     void p.finally(() => this.unsettled.delete(p));
-  }
-
-  /** Resolves once everything handed over so far has its report. */
-  settled(): Promise<void> {
-    return this.seal();
   }
 
   /** Flushes the producer until it is done: a timeout (a broker down) is waited out, never skipped. */

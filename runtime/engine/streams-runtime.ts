@@ -162,7 +162,7 @@ export class StreamsRuntime {
       // A held record is not waited for: it writes only when no commit runs, and its offset is not
       // finished, so a commit never passes it.
       settled: () => this.outputs.settled(),
-      pauseAtBarrier: this.outputs.sealPausesWrites,
+      pauseAtBarrier: this.outputs.barrierPausesWrites,
       writeFailed: () => this.outputs.failed !== undefined,
       failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),

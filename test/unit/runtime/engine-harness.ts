@@ -142,7 +142,7 @@ export function engineHarness(
     tracker,
     log,
     settled: () => outputs.settled(),
-    pauseAtBarrier: outputs.sealPausesWrites,
+    pauseAtBarrier: outputs.barrierPausesWrites,
     writeFailed: () => outputs.failed !== undefined,
     failed: (e) => failures.push(e),
     resumed: () => resumes++,

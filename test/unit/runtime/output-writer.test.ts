@@ -1,5 +1,5 @@
 // OutputWriter on the in-process transport: `send` hands a record over with no promise, `write`
-// (changelog) returns its delivery report; `seal`/`settled` resolve once everything handed over
+// (changelog) returns its delivery report; `settled` resolves once everything handed over
 // before them is acknowledged, not what comes after; reset() disowns what was written (the barrier
 // stops waiting, a late failure no longer fails the runtime); the production handler decides
 // whether a failed write is skipped or fatal.
@@ -16,7 +16,7 @@ describe('OutputWriter', () => {
     h.outputs.send(h.out('a'));
     const changelog = h.outputs.write(h.out('changelog-of-a'));
     let sealed = false;
-    const barrier = h.outputs.seal().then(() => {
+    const barrier = h.outputs.settled().then(() => {
       sealed = true;
     });
     h.outputs.send(h.out('after'));
@@ -34,7 +34,7 @@ describe('OutputWriter', () => {
   it('a barrier does not wait for records handed over after it', async () => {
     const h = engineHarness();
     h.outputs.send(h.out('a'));
-    const barrier = h.outputs.seal();
+    const barrier = h.outputs.settled();
     h.outputs.send(h.out('b'));
     h.producer.ack(0);
     await barrier; // 'b' is still unacknowledged
