@@ -139,14 +139,22 @@ export function fusableStage(stream: Observable<unknown>): FusableStage | undefi
   return (stream as FusableStream)[FUSABLE];
 }
 
-/** Runs one handler call the way the RxJS path does: traced when a span is active, throws → `fail`. */
-export function callStage(stage: string, out: StageOutput<unknown>, fn: () => void): void {
+/**
+ * Hands `value` to a stage's `next` the way the RxJS path does: traced when a span is active, a
+ * throw becomes `fail`. No closure is made for the untraced call (it runs once per stage per record).
+ */
+export function callStage<T>(
+  stage: string,
+  out: StageOutput<unknown>,
+  handlers: StageHandlers<T>,
+  value: T,
+): void {
   if (trace.getActiveSpan()) {
-    tracedNext(stage, fn, out);
+    tracedNext(stage, () => handlers.next(value), out);
     return;
   }
   try {
-    fn();
+    handlers.next(value);
   } catch (error) {
     out.fail(error);
   }

@@ -153,7 +153,7 @@ export function fuse(
     const h = handlers;
     if (h.finalize) finalizers.push(() => h.finalize?.());
     f.accept = (value) => {
-      if (!dead) callStage(stage, out, () => h.next(value));
+      if (!dead) callStage(stage, out, h, value);
     };
   }
 

@@ -122,7 +122,7 @@ export class PipelineTask implements Task {
       if (this.broken) return { outputs: [], error: withContext(this.broken, where) };
     }
     const feed = this.feeds.get(record.topic)!;
-    return this.run(() => feed(input), where);
+    return this.run(feed, input, where);
   }
 
   onPunctuate(listener: PunctuateListener): void {
@@ -135,13 +135,17 @@ export class PipelineTask implements Task {
   }
 
   /** Runs `push` collecting sink outputs and the first stage error; re-wires after an error. */
-  private run(push: () => void, where?: { topic: string; partition: number; offset: number }): ProcessResult {
+  private run<T>(
+    push: (arg: T) => void,
+    arg: T,
+    where?: { topic: string; partition: number; offset: number },
+  ): ProcessResult {
     const outer = this.collecting;
     const outerFailure = this.failure;
     this.collecting = [];
     this.failure = undefined;
     try {
-      push();
+      push(arg);
     } catch (e) {
       this.fail(e);
     }
@@ -162,7 +166,7 @@ export class PipelineTask implements Task {
       fn(); // fired while processing: its outputs belong to the current record
       return;
     }
-    const { outputs, error } = this.run(fn);
+    const { outputs, error } = this.run(fn, undefined);
     if (outputs.length === 0 && !error) return;
     for (const listener of this.listeners) listener(outputs, error);
   }
