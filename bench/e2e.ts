@@ -348,7 +348,8 @@ try {
   const markdown = [
     `## End to end per lane — ${new Date().toISOString()}`,
     '',
-    `\`${command}\`: ${setup.rate} events/s offered (${context.publishedRate}/s published in the ${Math.round(windowMs / 1000)} s window), ` +
+    `\`${command}\`: ${setup.rate} events/s offered (${context.publishedRate}/s published in the ${Math.round(windowMs / 1000)} s window` +
+      `${Number(published.behindAtEnd) > 0 ? `, the publisher ${published.behindAtEnd} events behind its schedule` : ''}), ` +
       `${open} clients, ${setup.symbols} symbols, ${setup.accounts} accounts, ${setup.partitions} partitions, runtime ${args.runtime}.`,
     `Load: start \`${loadAtStart}\`, end \`${uptimeAtEnd}\`.`,
     '',
