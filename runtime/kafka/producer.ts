@@ -43,6 +43,7 @@ type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => v
 export type DeliveryListener = (tag: number, error: KafkaError | undefined) => void;
 
 const ERR_QUEUE_FULL = -184;
+const ERR_TIMED_OUT = -185;
 const RETRIABLE_CODES = new Set([-185, -195, -187, -192, 7, 6, 5, 15, -184]);
 
 /** Wraps a librdkafka error into a `KafkaError` with its retriable flag. */
@@ -310,7 +311,12 @@ export class BusProducer {
     // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
     while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     await this.call('KAFKA_PRODUCE', 'flush', (cb) =>
-      this.native.flush(Math.max(0, deadline - Date.now()), cb),
+      this.native.flush(Math.max(0, deadline - Date.now()), (err) => {
+        // node-rdkafka reports a flush that ran out of time as a plain error (code -1, "Local: Timed
+        // out"): give it librdkafka's ERR__TIMED_OUT so callers can tell it from a broken client.
+        const message = err ? String(err.message ?? err) : '';
+        cb(err && /timed out/i.test(message) ? { code: ERR_TIMED_OUT, isRetriable: true, message } : err);
+      }),
     );
     // flush() polls, so reports of failed records were queued for this thread before it returned;
     // they are dispatched by the time a macrotask later runs.

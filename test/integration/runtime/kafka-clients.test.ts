@@ -49,6 +49,36 @@ async function readN(
 }
 
 describe('Kafka clients', () => {
+  it('reports only failures when asked, and a flush that runs out of time is a retriable ERR__TIMED_OUT', async () => {
+    const topic = uniqueName('it-only-errors');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 1)]);
+    const producer = new BusProducer({
+      connection,
+      reportOnlyErrors: true,
+      librdkafka: { 'linger.ms': 500 },
+    });
+    const reports: unknown[] = [];
+    producer.onDelivery((tag, error) => reports.push({ tag, error }));
+    await producer.connect();
+    await expect(producer.send({ topic, key: 'k', value: Buffer.from('v') })).rejects.toThrow(
+      /reports only errors/,
+    );
+    for (let i = 0; i < 10; i++) producer.produce({ topic, key: `k${i}`, value: Buffer.from(`v${i}`) }, 0);
+    // Lingering 500 ms: a flush given no time cannot finish — the commit barrier waits it out.
+    const timedOut = await producer.flush(0).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isBusError(timedOut) && timedOut.retriable).toBe(true);
+    expect((timedOut as { cause?: { code?: number } }).cause?.code).toBe(-185);
+    await producer.flush(10_000);
+    expect(reports).toEqual([]); // delivered: no report crossed for any of them
+    await producer.disconnect();
+    const read = await readN(uniqueName('it-only-errors-g'), topic, 10);
+    expect(read.map((r) => r.value).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`).sort());
+  });
+
   it('produces with delivery reports and consumes every record in per-partition order', async () => {
     const topic = uniqueName('it-clients');
     created.push(topic);
