@@ -29,8 +29,17 @@ export interface BusConsumerOptions {
   batchSize?: number;
   /** Wait of one consume call, ms; it is charged per message by node-rdkafka, so keep it 0. @default 0 */
   consumeTimeoutMs?: number;
-  /** Sleep after a consume call that returned nothing, ms. @default 1 */
+  /**
+   * Sleep after a consume call that returned nothing, ms. When given, it replaces the idle wait in
+   * librdkafka (`idleWaitMs`) with a timer.
+   */
   idleSleepMs?: number;
+  /**
+   * After a consume call that returned nothing, the next asks for one record and waits up to this
+   * long inside librdkafka: it returns as soon as a record arrives, so an idle member costs a wake-up
+   * per wait instead of one per millisecond, and adds no latency. @default 10
+   */
+  idleWaitMs?: number;
   /**
    * `cooperative-sticky` moves only the partitions that must move; `range` gives partition p of
    * every subscribed topic with the same partition count to the same member (co-partitioning).
@@ -115,6 +124,9 @@ export class BusConsumer {
 
   private async loop(): Promise<void> {
     const batchSize = this.options.batchSize ?? 2000;
+    const timeoutMs = this.options.consumeTimeoutMs ?? 0;
+    const idleWaitMs = this.options.idleSleepMs === undefined ? (this.options.idleWaitMs ?? 10) : 0;
+    let idle = false;
     while (this.running) {
       // Wait until no rebalance is in progress: one may chain onto another while we wait.
       for (let seen = this.rebalancing; ; seen = this.rebalancing) {
@@ -129,10 +141,15 @@ export class BusConsumer {
       try {
         // consume(n) waits up to the timeout for EACH of its n messages, so with a timeout a batch
         // is handed over only when full or when the stream pauses for a whole timeout: a trickle
-        // waits for n records. With timeout 0 it takes what librdkafka has queued, at once; an
-        // empty answer sleeps 1 ms below.
+        // waits for n records. With timeout 0 it takes what librdkafka has queued, at once; after
+        // an empty answer the next call waits for one record (`idleWaitMs`).
+        // Idle: wait for one record inside librdkafka (it returns as soon as one arrives).
+        const waiting = idle && idleWaitMs > 0;
+        if (waiting) this.native.setDefaultConsumeTimeout(idleWaitMs);
         messages = await new Promise<Kafka.Message[]>((resolve, reject) => {
-          this.native.consume(batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
+          this.native.consume(waiting ? 1 : batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
+        }).finally(() => {
+          if (waiting) this.native.setDefaultConsumeTimeout(timeoutMs);
         });
       } catch (err) {
         if (!this.running) break;
@@ -140,6 +157,7 @@ export class BusConsumer {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
+      idle = messages.length === 0;
       if (messages.length > 0) {
         try {
           await this.options.onBatch(messages);
@@ -152,8 +170,8 @@ export class BusConsumer {
         } catch (err) {
           this.options.onError?.(err);
         }
-        // Idle: a short sleep instead of the library's 500 ms, or a busy loop.
-        await new Promise((r) => setTimeout(r, this.options.idleSleepMs ?? 1));
+        // Idle without a wait in librdkafka: a short sleep instead of the library's 500 ms, or a busy loop.
+        if (idleWaitMs === 0) await new Promise((r) => setTimeout(r, this.options.idleSleepMs ?? 1));
       }
     }
   }
