@@ -238,7 +238,19 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     const level = this.options.defaultCompatibility;
     if (level === null || (await this.subjectLevel(subject)) !== undefined) return;
     this.logger.debug({ subject, level }, 'setting compatibility of new subject');
-    await this.setCompatibility(subject, level);
+    try {
+      await this.setCompatibility(subject, level);
+    } catch (e) {
+      // Another process registering the same new subject set it first (Apicurio answers 409 "rule
+      // already exists"): the subject has its level, which is all this step is for.
+      if (
+        isBusError(e) &&
+        e.code === 'SCHEMA_INCOMPATIBLE' &&
+        (await this.subjectLevel(subject)) !== undefined
+      )
+        return;
+      throw e;
+    }
   }
 
   private async versionIds(subject: string): Promise<number[]> {
