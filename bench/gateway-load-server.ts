@@ -5,7 +5,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createGateway } from '../gateway/gateway.js';
 
-const gateway = await createGateway(JSON.parse(process.env.GATEWAY_CONFIG ?? '{}'));
+// GATEWAY_LOCAL_DELIVERY=socket.io runs Socket.IO's own per-socket broadcast path instead of the
+// broadcast scheduler, to compare the two under the same load.
+const gateway = await createGateway(JSON.parse(process.env.GATEWAY_CONFIG ?? '{}'), {
+  localDelivery: process.env.GATEWAY_LOCAL_DELIVERY === 'socket.io' ? 'socket.io' : 'scheduled',
+});
 const { url } = await gateway.listen();
 const send = (m: unknown) => process.send?.(m);
 send({ kind: 'ready', url });

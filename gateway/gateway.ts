@@ -75,6 +75,13 @@ export interface GatewayDependencies {
    * @example dashboardRoutes(state)
    */
   httpRoutes?: HttpRoutes;
+  /**
+   * How room broadcasts reach this instance's sockets: through the `BroadcastScheduler` (lanes,
+   * slices, one frame per event written directly), or Socket.IO's own synchronous per-socket path
+   * (kept to compare the two in the load benchmark).
+   * @default "scheduled"
+   */
+  localDelivery?: 'scheduled' | 'socket.io';
 }
 
 export interface Gateway {
@@ -145,7 +152,12 @@ export async function createGateway(
         stopLive: true,
       }),
   });
-  const io = createSocketServer(http, config, redis, scheduler);
+  const io = createSocketServer(
+    http,
+    config,
+    redis,
+    deps.localDelivery === 'socket.io' ? undefined : scheduler,
+  );
 
   const ctx: GatewayContext = {
     config,
@@ -191,7 +203,7 @@ export async function createGateway(
     logger,
     deadLetters,
     decodeRetry: config.lanes.decodeRetry,
-    backpressure: () => scheduler.whenBelowLimit(),
+    backpressure: deps.localDelivery === 'socket.io' ? undefined : () => scheduler.whenBelowLimit(),
   });
   let haltedBy: BusError | undefined;
   const haltListeners: ((error: BusError) => void)[] = [];
