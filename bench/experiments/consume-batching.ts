@@ -9,19 +9,14 @@
 // usage: node --import tsx bench/experiments/consume-batching.ts [rate=500] [seconds=8]
 
 import Kafka from 'node-rdkafka';
-import { connectionConfigFromEnv } from '../../core/config.js';
 import { domainTopic, TopicManager } from '../../runtime/kafka/topics.js';
 import { newHistogram, summarize } from '../lib/latency.js';
 import { runId } from '../lib/session.js';
+import { experimentConnection } from './connection.js';
 
 const rate = Number(process.argv[2] ?? 500);
 const seconds = Number(process.argv[3] ?? 8);
-const connection = connectionConfigFromEnv({
-  TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
-  TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
-  ...process.env,
-  TMBUS_REDIS_URL: undefined,
-});
+const connection = experimentConnection();
 const brokers = connection.kafka.brokers;
 
 interface Trial {

@@ -5,18 +5,13 @@
 //
 // usage: node --import tsx bench/experiments/idle-cpu.ts [seconds=5]
 
-import { connectionConfigFromEnv } from '../../core/config.js';
 import { BusConsumer, type BusConsumerOptions } from '../../runtime/kafka/consumer.js';
 import { BusProducer } from '../../runtime/kafka/producer.js';
 import { domainTopic, TopicManager } from '../../runtime/kafka/topics.js';
+import { experimentConnection } from './connection.js';
 
 const seconds = Number(process.argv[2] ?? 5);
-const connection = connectionConfigFromEnv({
-  TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
-  TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
-  ...process.env,
-  TMBUS_REDIS_URL: undefined,
-});
+const connection = experimentConnection();
 const topic = `idle-cpu-${Date.now()}`;
 const admin = new TopicManager(connection);
 await admin.ensure([domainTopic(topic, 3)]);

@@ -8,17 +8,12 @@
 
 import { randomBytes } from 'node:crypto';
 import Kafka from 'node-rdkafka';
-import { connectionConfigFromEnv } from '../../core/config.js';
 import { producerConfig } from '../../runtime/kafka/librdkafka-config.js';
 import { TopicManager } from '../../runtime/kafka/topics.js';
+import { experimentConnection } from './connection.js';
 
 const N = Number(process.argv[2] ?? 200_000);
-const connection = connectionConfigFromEnv({
-  TMBUS_KAFKA_BROKERS: '127.0.0.1:19092',
-  TMBUS_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
-  ...process.env,
-  TMBUS_REDIS_URL: undefined,
-});
+const connection = experimentConnection();
 
 interface Trial {
   name: string;
