@@ -59,7 +59,6 @@ export function fuse(
 ): FusedGraph | undefined {
   const markers = new Map<GraphNode, Observable<unknown>>();
   const fused = new Map<GraphNode, Fused>();
-  const ofMarker = new Map<Observable<unknown>, Fused>();
   for (const node of blueprint.nodes) {
     let entry: Fused;
     if (node.role === 'source') {
@@ -83,11 +82,10 @@ export function fuse(
           accept: () => undefined,
         };
       }
-      ofMarker.get(parentMarker)!.children.push(entry);
+      fused.get(node.parents[0]!)!.children.push(entry);
       markers.set(node, stream);
     }
     fused.set(node, entry);
-    ofMarker.set(markers.get(node)!, entry);
   }
 
   // RxJS's `share` feeds children in subscription order, and the task subscribes sinks (leaves) in
