@@ -95,8 +95,15 @@ export class CommitCoordinator {
       if (this.pending) return this.pending;
       const offsets = this.committableOffsets();
       if (offsets.length === 0) return Promise.resolve();
+      const started = performance.now();
       this.pending = this.barrier()
-        .then(() => this.commitOffsets(offsets, false))
+        .then(() => {
+          this.commitOffsets(offsets, false);
+          this.o.metrics?.commitLatency.observe(
+            { guarantee: 'at_least_once' },
+            (performance.now() - started) / 1000,
+          );
+        })
         .finally(() => {
           this.pending = undefined;
         });
@@ -154,6 +161,7 @@ export class CommitCoordinator {
   private async commitTransaction(): Promise<void> {
     // Every output in this transaction must belong to a record whose offset it commits.
     const generation = this.generation;
+    const started = performance.now();
     this.step('settling');
     await this.o.settled();
     if (generation !== this.generation) return;
@@ -177,6 +185,7 @@ export class CommitCoordinator {
       await retry(() => producer.commitTransaction(), again);
       this.commits++;
       metrics?.transactions.inc({ result: 'commit' });
+      metrics?.commitLatency.observe({ guarantee: 'exactly_once' }, (performance.now() - started) / 1000);
       for (const off of offsets) tracker.markCommitted(`${off.topic}:${off.partition}`, off.offset);
       this.dirty = false;
       this.o.committed?.();

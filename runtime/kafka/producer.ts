@@ -310,14 +310,25 @@ export class BusProducer {
     const deadline = Date.now() + timeoutMs;
     // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
     while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    await this.call('KAFKA_PRODUCE', 'flush', (cb) =>
-      this.native.flush(Math.max(0, deadline - Date.now()), (err) => {
-        // node-rdkafka reports a flush that ran out of time as a plain error (code -1, "Local: Timed
-        // out"): give it librdkafka's ERR__TIMED_OUT so callers can tell it from a broken client.
-        const message = err ? String(err.message ?? err) : '';
-        cb(err && /timed out/i.test(message) ? { code: ERR_TIMED_OUT, isRetriable: true, message } : err);
-      }),
-    );
+    // librdkafka's flush() waits for its report queue in polls of 10 ms. With reports only for
+    // errors no report arrives to end a poll early, so one flush took at least 10 ms however soon
+    // the broker answered (10.4 ms on average at 10,000 events/s, every commit, with processing
+    // paused). Flushes of 1 ms, again until done, see the acknowledgement within about 1 ms.
+    const slice = this.reportsOnlyErrors ? 1 : Number.POSITIVE_INFINITY;
+    const native = this.native;
+    await this.call('KAFKA_PRODUCE', 'flush', (cb) => {
+      const attempt = () =>
+        native.flush(Math.max(0, Math.min(slice, deadline - Date.now())), (err) => {
+          // node-rdkafka reports a flush that ran out of time as a plain error (code -1, "Local:
+          // Timed out"): give it librdkafka's ERR__TIMED_OUT so callers can tell it from a broken
+          // client.
+          const message = err ? String(err.message ?? err) : '';
+          const timedOut = Boolean(err) && /timed out/i.test(message);
+          if (timedOut && Date.now() < deadline && this.native === native) attempt();
+          else cb(timedOut ? { code: ERR_TIMED_OUT, isRetriable: true, message } : err);
+        });
+      attempt();
+    });
     // flush() polls, so reports of failed records were queued for this thread before it returned;
     // they are dispatched by the time a macrotask later runs.
     await new Promise((r) => setImmediate(r));

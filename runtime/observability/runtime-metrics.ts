@@ -41,6 +41,7 @@ export class RuntimeMetrics {
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
   readonly rebalances: Counter<'group'>;
   readonly transactions: Counter<'result'>;
+  readonly commitLatency: Histogram<'guarantee'>;
   readonly queued: Gauge<'group'>;
   readonly stageRecords: Counter<'application' | 'stage'>;
   readonly tasks: Gauge<'application' | 'state'>;
@@ -118,6 +119,13 @@ export class RuntimeMetrics {
       name: 'tmbus_transactions_total',
       help: 'Exactly-once transactions by result',
       labelNames: ['result'],
+      registers,
+    });
+    this.commitLatency = new Histogram({
+      name: 'tmbus_commit_latency_seconds',
+      help: 'Time a commit took: waiting for the outputs to be acknowledged (at-least-once: a flush, processing paused), then the offsets or the transaction',
+      labelNames: ['guarantee'],
+      buckets: LATENCY_BUCKETS,
       registers,
     });
     this.stageRecords = new Counter({

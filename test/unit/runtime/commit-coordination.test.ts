@@ -5,8 +5,11 @@
 // processing goes on, and never once an output failed for good; a revoke's commit waits for
 // in-flight outputs; exactly-once commits offsets through the transaction only once its outputs
 // are acknowledged, and not at all if the transaction was abandoned meanwhile.
+
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { BusError } from '../../../core/errors.js';
+import { RuntimeMetrics } from '../../../runtime/observability/runtime-metrics.js';
 import { engineHarness, flushMicrotasks } from './engine-harness.js';
 
 describe('CommitCoordinator', () => {
@@ -54,6 +57,25 @@ describe('CommitCoordinator', () => {
     expect(h.commits.committing).toBeUndefined();
     expect(h.resumes()).toBe(1); // processing told to go on
     expect(h.failures).toEqual([]);
+  });
+
+  it('observes how long each commit took, flush included, per guarantee', async () => {
+    const registry = new Registry();
+    const h = engineHarness({ flushBarrier: true, metrics: new RuntimeMetrics(registry) });
+    h.processRecord(0, 'a');
+    const committing = h.commits.commit();
+    await new Promise((r) => setTimeout(r, 30)); // the broker answers late: the commit waits for it
+    h.producer.ack(0);
+    await committing;
+    const values = (await registry.getSingleMetric('tmbus_commit_latency_seconds')!.get()).values as {
+      metricName?: string;
+      value: number;
+      labels: object;
+    }[];
+    const count = values.find((v) => v.metricName === 'tmbus_commit_latency_seconds_count');
+    const sum = values.find((v) => v.metricName === 'tmbus_commit_latency_seconds_sum');
+    expect(count).toMatchObject({ value: 1, labels: { guarantee: 'at_least_once' } });
+    expect(sum!.value).toBeGreaterThanOrEqual(0.025);
   });
 
   it('at-least-once with reports only for errors: a failed output stops every commit', async () => {

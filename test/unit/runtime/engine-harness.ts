@@ -4,12 +4,14 @@
 // acknowledgement waits), an OffsetTracker and a CommitCoordinator over a real group member.
 // `processRecord` mirrors RecordProcessor: the record's outputs are handed to the writer and its
 // offset finishes at once — commits wait at the writer's barrier for the acknowledgements.
+
 import { silentLogger } from '../../../core/logger.js';
 import type { OutgoingRecord } from '../../../core/record.js';
 import { CommitCoordinator, type ProcessingGuarantee } from '../../../runtime/engine/commit-coordinator.js';
 import { Decision } from '../../../runtime/engine/error-handlers.js';
 import { OffsetTracker } from '../../../runtime/engine/offset-tracker.js';
 import { OutputWriter } from '../../../runtime/engine/output-writer.js';
+import type { RuntimeMetrics } from '../../../runtime/observability/runtime-metrics.js';
 import { InProcessBroker } from '../../../runtime/transport/inprocess/broker.js';
 import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
 import type { DeliveryReport, TransportProducer } from '../../../runtime/transport/types.js';
@@ -104,6 +106,7 @@ export function engineHarness(
     /** At-least-once the way StreamsRuntime runs it: reports only errors, the barrier a flush. */
     flushBarrier?: boolean;
     production?: (e: unknown) => (typeof Decision)[keyof typeof Decision];
+    metrics?: RuntimeMetrics;
   } = {},
 ) {
   const broker = new InProcessBroker();
@@ -141,6 +144,7 @@ export function engineHarness(
     consumer,
     tracker,
     log,
+    metrics: options.metrics,
     settled: () => outputs.settled(),
     pauseAtBarrier: outputs.barrierPausesWrites,
     writeFailed: () => outputs.failed !== undefined,
