@@ -74,16 +74,15 @@ export class PipelineTask implements Task {
   prepare(record: RawRecord): Promise<void> | undefined {
     const source = this.blueprint.sources.get(record.topic);
     if (!source) return undefined;
+    // Called for every record: no closure or array unless a serde has work to do.
+    const key = needsPrepare(source.options.keySerde, record.key);
+    const value = needsPrepare(source.options.valueSerde, record.value);
+    if (!key && !value) return undefined;
     const ctx = { topic: record.topic, partition: record.partition, offset: record.offset };
     const pending: Promise<void>[] = [];
-    const check = (serde: Serde<unknown> | undefined, bytes: Buffer | null) => {
-      const s = serde as (Serde<unknown> & PreparableSerde) | undefined;
-      if (bytes === null || typeof s?.prepare !== 'function' || s.isPrepared?.(bytes) === true) return;
-      pending.push(s.prepare(bytes, ctx));
-    };
-    check(source.options.keySerde, record.key);
-    check(source.options.valueSerde, record.value);
-    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+    if (key) pending.push(key.prepare(record.key!, ctx));
+    if (value) pending.push(value.prepare(record.value!, ctx));
+    return Promise.all(pending).then(() => undefined);
   }
 
   process(record: RawRecord): ProcessResult {
@@ -271,6 +270,16 @@ export class PipelineTask implements Task {
     for (const s of subscriptions) s.unsubscribe();
     for (const subject of this.subjects.values()) subject.complete();
   }
+}
+
+/** The serde when it must fetch something before it can deserialize `bytes`. */
+function needsPrepare(
+  serde: Serde<unknown> | undefined,
+  bytes: Buffer | null,
+): Required<Pick<PreparableSerde, 'prepare'>> | undefined {
+  const s = serde as (Serde<unknown> & PreparableSerde) | undefined;
+  if (bytes === null || typeof s?.prepare !== 'function' || s.isPrepared?.(bytes) === true) return undefined;
+  return s as Required<Pick<PreparableSerde, 'prepare'>>;
 }
 
 function withContext(

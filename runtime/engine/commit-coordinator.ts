@@ -31,11 +31,6 @@ export interface CommitCoordinatorOptions {
   metrics?: RuntimeMetrics;
   /** Resolves once every record handed to the producer so far has its delivery report. */
   settled: () => Promise<void>;
-  /**
-   * At-least-once: the barrier is a producer flush, which only ends once nothing more is handed
-   * over — so processing pauses while it runs (`committing`), as in a Kafka Streams commit.
-   */
-  pauseAtBarrier?: boolean;
   /** A write failed for good: no commit may go past it. */
   writeFailed?: () => boolean;
   /** A transaction could not commit (or begin): the runtime aborts it and rewinds. */
@@ -63,10 +58,7 @@ export class CommitCoordinator {
 
   constructor(private readonly o: CommitCoordinatorOptions) {}
 
-  /**
-   * A commit that holds processing is running (exactly-once, or an at-least-once barrier that
-   * flushes), so nothing may be produced now.
-   */
+  /** An exactly-once commit is running, so nothing may be produced now. */
   get committing(): Promise<void> | undefined {
     return this.inProgress;
   }
@@ -118,24 +110,21 @@ export class CommitCoordinator {
 
   /** Before partitions go away: finish what is in flight and commit it synchronously. */
   async commitRevoked(partitions: readonly TopicPartition[]): Promise<void> {
-    await this.barrier();
-    if (this.o.guarantee === 'exactly_once') return this.commit();
+    if (this.o.guarantee === 'exactly_once') {
+      await this.barrier();
+      return this.commit();
+    }
+    // Taken before the barrier, like every at-least-once commit: processing goes on meanwhile.
     const revoked = (o: TopicPartitionOffset) =>
       partitions.some((p) => p.topic === o.topic && p.partition === o.partition);
-    this.commitOffsets(this.committableOffsets().filter(revoked), true);
+    const offsets = this.committableOffsets().filter(revoked);
+    await this.barrier();
+    this.commitOffsets(offsets, true);
   }
 
-  /** At-least-once: waits at the writer's barrier, holding processing when it flushes. */
+  /** At-least-once: waits at the writer's barrier while processing goes on. */
   private barrier(): Promise<void> {
-    if (!this.o.pauseAtBarrier || this.o.guarantee === 'exactly_once') return this.o.settled();
-    if (this.inProgress) return this.inProgress;
-    this.step('flushing');
-    const held = this.o.settled().finally(() => {
-      if (this.inProgress === held) this.inProgress = undefined;
-      this.o.resumed();
-    });
-    this.inProgress = held;
-    return held;
+    return this.o.settled();
   }
 
   /** Final commit of a graceful shutdown. */

@@ -8,9 +8,11 @@
 // which still returns a promise; commits wait for those too.
 //
 // At-least-once the producer reports only failures (`delivery.report.only.error`: no report crosses
-// from C++ per record), and the barrier is a flush — so while it runs nothing else is handed over
-// (the commit pauses processing, as a Kafka Streams commit does). `write`s then go to a second,
-// reporting producer.
+// from C++ per record), and the barrier is a flush. A flush only ends once nothing more is handed
+// over, so while it runs the records `send` is given wait here, in order, and go to the producer the
+// moment it ends: processing goes on through the commit (a Kafka Streams commit stops its thread
+// for the flush instead). Past `maxHeld` waiting records the writer is `full` and the runtime stops
+// processing until they are handed over. `write`s go to a second, reporting producer.
 
 import { isBusError, KafkaError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -32,6 +34,10 @@ export interface OutputWriterOptions {
   written: () => void;
   /** A write failed for good (production handler said FAIL); exactly-once recovers from it. */
   fail: (e: unknown) => void;
+  /** Records held during a flush past which the writer is `full`. @default 20000 */
+  maxHeld?: number;
+  /** A flush ended and the records held meanwhile were handed over (processing may go on). */
+  released?: () => void;
 }
 
 export class OutputWriter {
@@ -57,15 +63,26 @@ export class OutputWriter {
 
   /** The producer reports only failures: the barrier is its flush. */
   private readonly flushes: boolean;
+  /** Records sent while a flush runs, in order: handed over when it ends. */
+  private held: Outgoing[] | undefined;
+  /** The flush running now (the next one starts after it, with what it held handed over). */
+  private flushing: Promise<void> | undefined;
+  private readonly maxHeld: number;
 
   constructor(private readonly o: OutputWriterOptions) {
     this.flushes = o.producer.reportsOnlyErrors;
+    this.maxHeld = o.maxHeld ?? 20_000;
     o.producer.onDelivery((tag, error) => this.reported(tag, error));
   }
 
-  /** True while the barrier is a flush: nothing may be handed over until `settled` resolves. */
-  get barrierPausesWrites(): boolean {
-    return this.flushes;
+  /** So many records wait for a flush to end that processing should wait too. */
+  get full(): boolean {
+    return this.held !== undefined && this.held.length >= this.maxHeld;
+  }
+
+  /** Records waiting for the running flush to end. */
+  get heldCount(): number {
+    return this.held?.length ?? 0;
   }
 
   /** Hands one record over (the hot path): no promise; its report is counted against its tag. */
@@ -74,7 +91,8 @@ export class OutputWriter {
     this.produced++;
     if (this.o.metrics) this.outPerTopic.set(record.topic, (this.outPerTopic.get(record.topic) ?? 0) + 1);
     if (this.flushes) {
-      this.o.producer.produce(record, 0);
+      if (this.held) this.held.push(record);
+      else this.o.producer.produce(record, 0);
       return;
     }
     const tag = this.tag;
@@ -103,8 +121,8 @@ export class OutputWriter {
 
   /**
    * The commit barrier: resolves once every record handed over so far has its delivery report (at
-   * least once: is flushed). Records written meanwhile belong to the next barrier. Check `failed`
-   * afterwards.
+   * least once: is flushed — records sent while an earlier flush runs included). Records written
+   * meanwhile belong to the next barrier. Check `failed` afterwards.
    */
   settled(): Promise<void> {
     this.flushMetrics();
@@ -149,8 +167,34 @@ export class OutputWriter {
     void p.finally(() => this.unsettled.delete(p));
   }
 
+  /**
+   * Flushes the producer, holding what is sent meanwhile, then hands that over. A flush already
+   * running is let finish first: what it held must be flushed too.
+   */
+  private flushed(): Promise<void> {
+    // Begins at once when none runs: what is sent from now on is held.
+    const flush = this.flushing ? this.flushing.then(() => this.flushHolding()) : this.flushHolding();
+    this.flushing = flush;
+    void flush.finally(() => {
+      if (this.flushing === flush) this.flushing = undefined;
+    });
+    return flush;
+  }
+
+  private async flushHolding(): Promise<void> {
+    this.held = [];
+    try {
+      await this.flushUntilDone();
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const record of held) this.o.producer.produce(record, 0);
+      this.o.released?.();
+    }
+  }
+
   /** Flushes the producer until it is done: a timeout (a broker down) is waited out, never skipped. */
-  private async flushed(): Promise<void> {
+  private async flushUntilDone(): Promise<void> {
     const epoch = this.epoch;
     for (let attempt = 1; ; attempt++) {
       try {

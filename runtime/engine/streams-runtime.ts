@@ -105,6 +105,7 @@ export class StreamsRuntime {
       metrics: options.metrics,
       written: () => this.commits.markDirty(),
       fail: (e) => this.writeFailed(e),
+      released: () => this.kick(),
     });
     this.punctuations = new PunctuationGate({
       committing: () => this.commits.committing,
@@ -162,7 +163,6 @@ export class StreamsRuntime {
       // A held record is not waited for: it writes only when no commit runs, and its offset is not
       // finished, so a commit never passes it.
       settled: () => this.outputs.settled(),
-      pauseAtBarrier: this.outputs.barrierPausesWrites,
       writeFailed: () => this.outputs.failed !== undefined,
       failed: (e) => this.writeFailed(e),
       resumed: () => this.kick(),
@@ -385,7 +385,9 @@ export class StreamsRuntime {
   }
 
   private get halted(): boolean {
-    return Boolean(this.records.blocked || this.commits.committing || this.fatal || this.recovery.active);
+    return Boolean(
+      this.records.blocked || this.commits.committing || this.outputs.full || this.fatal || this.recovery.active,
+    );
   }
 
   private kick(): void {
@@ -400,10 +402,10 @@ export class StreamsRuntime {
     if (this.halted) return;
     const started = performance.now();
     let n = 0;
-    const next = () => this.scheduler.next(this.clock.now());
-    for (let item = next(); item; item = next()) {
+    const { scheduler, clock } = this;
+    for (let item = scheduler.next(clock.now()); item; item = scheduler.next(clock.now())) {
       this.records.process(item);
-      if (this.records.blocked || this.fatal || this.recovery.active) return;
+      if (this.records.blocked || this.outputs.full || this.fatal || this.recovery.active) return;
       if (++n % 32 === 0 && performance.now() - started > 5) break;
     }
     this.intake.resumeDrained();

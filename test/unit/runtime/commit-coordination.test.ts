@@ -12,6 +12,9 @@ import { BusError } from '../../../core/errors.js';
 import { RuntimeMetrics } from '../../../runtime/observability/runtime-metrics.js';
 import { engineHarness, flushMicrotasks } from './engine-harness.js';
 
+const values = (h: ReturnType<typeof engineHarness>) =>
+  h.broker.fetch('out', 0, 0).map((r) => r.value?.toString());
+
 describe('CommitCoordinator', () => {
   it('at-least-once commits only once every output handed over before the commit is acknowledged', async () => {
     const h = engineHarness();
@@ -38,25 +41,62 @@ describe('CommitCoordinator', () => {
     expect(h.failures).toEqual([]);
   });
 
-  it('at-least-once with reports only for errors: the barrier is a flush, and processing pauses while it runs', async () => {
+  it('at-least-once with reports only for errors: the barrier is a flush; what is sent meanwhile waits for it, in order', async () => {
     const h = engineHarness({ flushBarrier: true });
     h.processRecord(0, 'a');
     h.processRecord(1, 'b', 'c');
-    expect(h.commits.committing).toBeUndefined();
     const committing = h.commits.commit();
-    // A flush only ends once nothing more is handed over: the runtime holds processing meanwhile.
-    expect(h.commits.committing).toBeDefined();
     expect(h.producer.flushing).toBe(1);
+    // Processing goes on; a flush only ends once nothing more is handed over, so its outputs wait.
+    expect(h.commits.committing).toBeUndefined();
+    h.processRecord(2, 'd', 'e');
+    expect(h.outputs.heldCount).toBe(2);
+    expect(values(h)).toEqual(['a', 'b', 'c']);
     h.producer.ack(0, 2);
     await flushMicrotasks();
     expect(h.committed()).toBeUndefined(); // b (record 1) not yet acknowledged
-    expect(h.resumes()).toBe(0);
     h.producer.ack(1);
     await committing;
-    expect(h.committed()).toBe(2);
-    expect(h.commits.committing).toBeUndefined();
-    expect(h.resumes()).toBe(1); // processing told to go on
+    expect(h.committed()).toBe(2); // record 2 finished during the flush: the next commit's
+    expect(values(h)).toEqual(['a', 'b', 'c', 'd', 'e']); // handed over when the flush ended
+    expect(h.outputs.heldCount).toBe(0);
+    expect(h.resumes()).toBe(1); // processing told it may go on
+    const next = h.commits.commit();
+    h.producer.ack(3, 4);
+    await next;
+    expect(h.committed()).toBe(3);
     expect(h.failures).toEqual([]);
+  });
+
+  it('at-least-once: a barrier asked for during a flush also flushes what that flush held', async () => {
+    const h = engineHarness({ flushBarrier: true });
+    h.processRecord(0, 'a');
+    const first = h.commits.commit();
+    h.processRecord(1, 'b'); // held by the running flush
+    const revoking = h.commits.commitRevoked([{ topic: 'in', partition: 0 }]);
+    h.producer.ack(0);
+    await first;
+    expect(h.committed()).toBe(1);
+    await flushMicrotasks();
+    expect(values(h)).toEqual(['a', 'b']);
+    expect(h.committed()).toBe(1); // b is handed over but not yet acknowledged
+    h.producer.ack(1);
+    await revoking;
+    expect(h.committed()).toBe(2);
+  });
+
+  it('at-least-once: past maxHeld records waiting for a flush the writer is full', async () => {
+    const h = engineHarness({ flushBarrier: true, maxHeld: 2 });
+    h.processRecord(0, 'a');
+    const committing = h.commits.commit();
+    h.processRecord(1, 'b');
+    expect(h.outputs.full).toBe(false);
+    h.processRecord(2, 'c');
+    expect(h.outputs.full).toBe(true); // the runtime stops processing until the flush ends
+    h.producer.ack(0);
+    await committing;
+    expect(h.outputs.full).toBe(false);
+    expect(values(h)).toEqual(['a', 'b', 'c']);
   });
 
   it('observes how long each commit took, flush included, per guarantee', async () => {

@@ -107,6 +107,7 @@ export function engineHarness(
     flushBarrier?: boolean;
     production?: (e: unknown) => (typeof Decision)[keyof typeof Decision];
     metrics?: RuntimeMetrics;
+    maxHeld?: number;
   } = {},
 ) {
   const broker = new InProcessBroker();
@@ -137,6 +138,8 @@ export function engineHarness(
     log,
     written: () => commits.markDirty(),
     fail: (e) => failures.push(e),
+    maxHeld: options.maxHeld,
+    released: () => resumes++,
   });
   commits = new CommitCoordinator({
     guarantee,
@@ -146,7 +149,6 @@ export function engineHarness(
     log,
     metrics: options.metrics,
     settled: () => outputs.settled(),
-    pauseAtBarrier: outputs.barrierPausesWrites,
     writeFailed: () => outputs.failed !== undefined,
     failed: (e) => failures.push(e),
     resumed: () => resumes++,
