@@ -16,8 +16,9 @@ export const HEADERS = {
 
 /**
  * The headers that describe a record's catalog event. They belong to the value they travel with:
- * publishers and topology sinks write them from that value's envelope, and a sink drops the ones
- * a record inherited from its input.
+ * publishers and topology sinks write them from that value's envelope (all but `tm-causation-id`
+ * and `tm-source`, which stay in the value; see schemas/envelope-headers.ts), and a sink drops the
+ * ones a record inherited from its input.
  */
 export const ENVELOPE_HEADER_NAMES: readonly string[] = [
   HEADERS.eventType,

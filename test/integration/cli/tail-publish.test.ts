@@ -139,7 +139,6 @@ describe('tmbus publish → tmbus tail (real broker and registry)', () => {
         'tm-priority': 'HIGH',
         'tm-event-id': placedId,
         'tm-correlation-id': placedId,
-        'tm-source': 'tmbus-cli',
       },
       value: {
         header: {
@@ -168,7 +167,6 @@ describe('tmbus publish → tmbus tail (real broker and registry)', () => {
         'tm-priority': 'CRITICAL',
         'tm-event-id': at.eventId,
         'tm-correlation-id': 'flow-7',
-        'tm-source': 'desk',
       },
       value: { header: { symbol: 'NVDA', correlationId: 'flow-7', priority: 'CRITICAL' }, payload },
     });

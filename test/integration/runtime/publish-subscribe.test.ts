@@ -45,7 +45,8 @@ describe('EventPublisher and subscribe', () => {
     const fill = records.find((r) => r.headers[HEADERS.eventType] === 'ORDER_FILLED')!;
     expect(fill.headers[HEADERS.priority]).toBe('HIGH');
     expect(fill.headers[HEADERS.correlationId]).toBe(placed.header.correlationId);
-    expect(fill.headers[HEADERS.causationId]).toBe(placed.header.eventId);
+    expect(fill.headers[HEADERS.eventId]).toBe(filled.header.eventId);
+    expect(fill.headers[HEADERS.causationId]).toBeUndefined(); // in the value only
     expect(fill.value[0]).toBe(0); // Confluent magic byte
   });
 

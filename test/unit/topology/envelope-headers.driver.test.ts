@@ -105,8 +105,6 @@ describe('headers belong to the output (test driver)', () => {
       'tm-priority': 'CRITICAL',
       'tm-event-id': breach.header.eventId,
       'tm-correlation-id': fill.header.correlationId,
-      'tm-causation-id': fill.header.eventId,
-      'tm-source': 'risk-engine',
       traceparent: TRACEPARENT,
       'x-tenant': 'acme',
     });
@@ -172,7 +170,6 @@ describe('headers belong to the output (test driver)', () => {
         'tm-priority': 'CRITICAL',
         'tm-event-id': e.header.eventId,
         'tm-correlation-id': e.header.correlationId,
-        'tm-causation-id': e.header.causationId,
         traceparent: TRACEPARENT,
       });
     }
@@ -196,10 +193,17 @@ describe('outputHeaders', () => {
   it('writes the envelope as strings (no Buffer per record) and passes other headers by reference', () => {
     const fill = fillOf(ACC, 'AAPL', 'BUY', 1, 1);
     const breach = breachOf(fill);
-    const inherited = publishedHeaders(fill);
+    // An older publisher also wrote the causation id and the source as headers.
+    const inherited: RecordHeaders = {
+      ...publishedHeaders(fill),
+      [HEADERS.causationId]: Buffer.from('e-0'),
+      [HEADERS.source]: Buffer.from('old-publisher'),
+    };
     const out = outputHeaders(breach, inherited);
     expect(out[HEADERS.eventId]).toBe(breach.header.eventId);
-    expect(out[HEADERS.causationId]).toBe(fill.header.eventId);
+    expect(out[HEADERS.correlationId]).toBe(fill.header.correlationId);
+    expect(out[HEADERS.causationId]).toBeUndefined(); // in the value only; the inherited one dropped
+    expect(out[HEADERS.source]).toBeUndefined();
     expect(out[HEADERS.priority]).toBe('CRITICAL');
     expect(out['x-tenant']).toBe(inherited['x-tenant']);
   });
