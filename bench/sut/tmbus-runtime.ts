@@ -5,7 +5,8 @@
 //
 // env: RUN, GUARANTEE (at_least_once | exactly_once), INSTANCE, TMBUS_* connection variables;
 // BENCH_DIAG=1 prints the runtime's own view every second on stderr (shown with BENCH_VERBOSE=1):
-// per lane the records done, their mean / max time queued and end to end; the event-loop delay;
+// per lane the records done, their mean / max time queued and end to end; the event-loop delay; the
+// records queued in the lanes at the last fetch;
 // the commits and how long they took (at-least-once: the flush that pauses processing).
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -72,13 +73,14 @@ function diagnose() {
     const commits = now.count - last.count;
     const commitMs = commits > 0 ? ((now.sum - last.sum) * 1000) / commits : 0;
     last = now;
+    const queued = (await metrics.queued.get()).values.reduce((n, v) => n + v.value, 0);
     const perLane = [...lanes].map(
       ([lane, l]) =>
         `${lane} ${l.n} queued ${(l.queued / l.n).toFixed(1)}/${l.queuedMax} total ${(l.total / l.n).toFixed(1)}/${l.totalMax}`,
     );
     lanes.clear();
     process.stderr.write(
-      `DIAG loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms; ${commits} commits of ${commitMs.toFixed(1)} ms; ${perLane.join(' | ')}\n`,
+      `DIAG loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms; ${queued} queued; ${commits} commits of ${commitMs.toFixed(1)} ms; ${perLane.join(' | ')}\n`,
     );
     loop.reset();
   }, 1000).unref();

@@ -1,6 +1,10 @@
 // Where fetched records enter the runtime and how each partition's flow is controlled: records are
-// queued per partition on their lane (tables first), a partition whose queue is full is paused, the
-// consume loop waits while all queues together are full, and a partition whose task is not running
+// queued per partition on their lane (tables first), a partition whose queue is full is paused, and
+// when all queues together are full (`maxQueued`) every partition whose next record waits on a lane
+// below CRITICAL is paused until half of them are processed — the consume loop goes on reading the
+// others, so a CRITICAL record on a partition with no backlog still reaches its lane at once instead of waiting in
+// librdkafka's queue behind a backlog of market data (only at twice `maxQueued` does the consume
+// loop itself wait). A partition whose task is not running
 // (restoring, failed) stays paused and is read again from its first unprocessed record once its
 // task runs — never a record of it is finished without its task.
 
@@ -34,6 +38,8 @@ const keyOf = (tp: TopicPartition) => `${tp.topic}:${tp.partition}`;
 
 export class PartitionIntake {
   private readonly paused = new Set<string>();
+  /** Of `paused`, those paused because all queues together were full. */
+  private readonly overflow = new Set<string>();
   /** Partitions whose task is not running, paused; the offset to read them again from, if known. */
   private readonly held = new Map<string, number | undefined>();
   private capacityWaiters: (() => void)[] = [];
@@ -55,6 +61,15 @@ export class PartitionIntake {
         toPause.push({ topic: m.topic, partition: m.partition });
       }
     }
+    if (scheduler.pending >= this.o.maxQueued) {
+      for (const pk of scheduler.queuesBelowCritical()) {
+        if (this.paused.has(pk)) continue;
+        this.paused.add(pk);
+        this.overflow.add(pk);
+        const i = pk.lastIndexOf(':');
+        toPause.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
+      }
+    }
     this.o.consumer.pause(toPause);
     const metrics = this.o.metrics;
     if (metrics) {
@@ -64,27 +79,33 @@ export class PartitionIntake {
       metrics.queued.set({ group: this.o.applicationId }, scheduler.pending);
     }
     this.o.kick();
-    // Backpressure: the consume loop awaits this before fetching more.
-    if (scheduler.pending < this.o.maxQueued) return;
+    // Backpressure: the consume loop awaits this before fetching more (records of partitions paused
+    // meanwhile can still come from librdkafka's queue).
+    if (scheduler.pending < 2 * this.o.maxQueued) return;
     return new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
   }
 
-  /** Lets the consume loop fetch again once half the capacity is free (or at once when `force`). */
+  /** Lets the consume loop fetch again once the queues are below `maxQueued` (or at once when `force`). */
   releaseCapacity(force = false): void {
-    if (this.capacityWaiters.length === 0 || (this.o.scheduler.pending > this.o.maxQueued / 2 && !force))
-      return;
+    if (this.capacityWaiters.length === 0 || (this.o.scheduler.pending > this.o.maxQueued && !force)) return;
     const waiters = this.capacityWaiters;
     this.capacityWaiters = [];
     for (const w of waiters) w();
   }
 
-  /** Resumes partitions paused for a full queue once it is half drained (not those held). */
+  /**
+   * Resumes partitions paused for a full queue once it is half drained, and those paused for full
+   * queues altogether once those are half drained (not those held).
+   */
   resumeDrained(): void {
     if (this.paused.size === 0) return;
     const resume: TopicPartition[] = [];
+    const overflowDrained = this.o.scheduler.pending < this.o.maxQueued / 2;
     for (const pk of this.paused) {
+      if (this.overflow.has(pk) && !overflowDrained) continue;
       if (this.o.scheduler.depth(pk) < this.o.maxQueuedPerPartition / 2 && !this.held.has(pk)) {
         this.paused.delete(pk);
+        this.overflow.delete(pk);
         const i = pk.lastIndexOf(':');
         resume.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
       }
@@ -129,6 +150,7 @@ export class PartitionIntake {
       const pk = keyOf(tp);
       this.o.scheduler.drop(pk);
       this.paused.delete(pk);
+      this.overflow.delete(pk);
       this.held.delete(pk);
       if (tracked) this.o.tracker.forget(pk);
     }

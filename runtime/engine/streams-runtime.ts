@@ -386,7 +386,11 @@ export class StreamsRuntime {
 
   private get halted(): boolean {
     return Boolean(
-      this.records.blocked || this.commits.committing || this.outputs.full || this.fatal || this.recovery.active,
+      this.records.blocked ||
+        this.commits.committing ||
+        this.outputs.full ||
+        this.fatal ||
+        this.recovery.active,
     );
   }
 

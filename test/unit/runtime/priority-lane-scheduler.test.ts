@@ -53,6 +53,14 @@ describe('PriorityLaneScheduler', () => {
     expect(s2.next(350)?.values).toEqual(['fresh-high']);
   });
 
+  it('never ages a head past CRITICAL: a fresh risk alert goes before a backlog of old market data', () => {
+    const s = new PriorityLaneScheduler<string>({ agingMs: 100 });
+    s.enqueue('market-0', 'old-high', 'HIGH', 0);
+    s.enqueue('system-0', 'old-bg', 'BACKGROUND', 0);
+    s.enqueue('risk-0', 'fresh-critical', 'CRITICAL', 2_000);
+    expect(drain(s, 2_000).flat()).toEqual(['fresh-critical', 'old-high', 'old-bg']);
+  });
+
   it('honours per-lane in-flight limits until items are released', () => {
     const s = new PriorityLaneScheduler<string>({ agingMs: 10_000, inFlightLimits: { BACKGROUND: 1 } });
     s.enqueue('a', 'bg1', 'BACKGROUND', 0);
