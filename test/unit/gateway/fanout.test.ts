@@ -110,6 +110,30 @@ describe('Fanout', () => {
     expect(metrics.undeliverable).toBe(1);
   });
 
+  it('yields the event loop inside a long batch, keeping the batch order', async () => {
+    const { io, emitted } = recordingIo();
+    // A decoder that costs 1 ms per record: 64 records would hold the loop for 64 ms in one go.
+    const slow: EventDecoder = {
+      deserialize(bytes) {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        return JSON.parse(bytes.toString());
+      },
+    };
+    const { fanout } = fanoutOf(io, slow);
+    const e = sampleEvent('MARGIN_CALL', { header: { accountId: 'ACC-A' } });
+    const ticks: number[] = [];
+    const tick = () => {
+      ticks.push(emitted.length);
+      if (emitted.length < 64) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await fanout.deliver(Array.from({ length: 64 }, (_, i) => record(i, e)));
+    expect(emitted.map((x) => x.delivery.position.offset)).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    // Other work ran between parts of the batch, not only before and after it.
+    expect(ticks.some((n) => n > 0 && n < 64)).toBe(true);
+  });
+
   it('retries a registry outage in place; bytes that never decode are dead-lettered, not emitted', async () => {
     const { io, emitted } = recordingIo();
     const dlq = recordingDeadLetters();
