@@ -75,7 +75,7 @@ function repartitionSizing(nodes: readonly GraphNode[], app: string): Map<string
   for (const n of nodes) {
     if (!(n instanceof ProcessorNode) || n.copartitionSides.length < 2) continue;
     const sides = n.copartitionSides.map((side) => upstreamSources(side));
-    const external = sides.flatMap((s) => s).find((s) => !s.internal);
+    const external = sides.flat().find((s) => !s.internal);
     if (!external) continue;
     const target = resolveTopic(external.topics[0] as SourceNode['topics'][number], app);
     for (const s of sides.flat())

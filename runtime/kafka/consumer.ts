@@ -56,6 +56,7 @@ export interface BusConsumerOptions {
    * Partitions newly assigned; they stay paused until the promise settles (state restore). Those it
    * resolves to stay paused after (their task could not restore): the caller resumes them.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a listener that returns nothing is the common case
   onAssign?: (partitions: TopicPartition[]) => Promise<TopicPartition[] | undefined> | void;
   /** Partitions about to be taken away; they are released once the promise settles (drain, commit). */
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;

@@ -5,7 +5,6 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 
 /** A check's verdict, with what an operator needs to see why (e.g. the state of every task). */
 export interface ReadinessResult {

@@ -11,7 +11,7 @@ import type { StreamRecord } from '../../processors/record.js';
 import type { InstantiateContext } from '../graph/node.js';
 import { ProcessorNode, type ProcessorNodeOptions } from '../graph/processorNode.js';
 import { SinkNode, type SinkTarget } from '../graph/sinkNode.js';
-import { anySerde, internals, type StreamShape } from './internals.js';
+import { internals, type StreamShape } from './internals.js';
 import { KStream } from './kstream.js';
 import type { Named, Produced } from './options.js';
 

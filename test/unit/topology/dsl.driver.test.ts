@@ -86,6 +86,7 @@ describe('windowed aggregations through the driver', () => {
       b.stream('tm.trades', { key, value: trade })
         .groupByKey()
         .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(10_000))
+        // biome-ignore lint/performance/noAccumulatingSpread: a DSL reducer returns a new value per record
         .reduce((a, t) => ({ ...a, qty: a.qty + t.qty }), { name: 'bursts', emit: 'onWindowClose' })
         .toStream()
         .to('tm.bursts');

@@ -1,7 +1,15 @@
 // The README's five-minute tour, verbatim: if this breaks, the README is wrong.
 import { describe, expect, it } from 'vitest';
 import { TopologyTestDriver } from '../../../runtime/testing/index.js';
-import { createEventSerde, type EventOf, familySerde, InMemorySchemaRegistry, isEvent, laneTopic, sampleEvent } from '../../../schemas/index.js';
+import {
+  createEventSerde,
+  type EventOf,
+  familySerde,
+  InMemorySchemaRegistry,
+  isEvent,
+  laneTopic,
+  sampleEvent,
+} from '../../../schemas/index.js';
 import { Serdes, TopologyBuilder } from '../../../topology/index.js';
 
 describe('README tour', () => {
@@ -14,7 +22,11 @@ describe('README tour', () => {
 
     const builder = new TopologyBuilder();
     const latestPrice = builder.table('tm.prices', { key: Serdes.string(), value: prices, name: 'prices' });
-    const orderStream = builder.familyStream('OrderEvent', { key: Serdes.string(), value: orders, name: 'orders' });
+    const orderStream = builder.familyStream('OrderEvent', {
+      key: Serdes.string(),
+      value: orders,
+      name: 'orders',
+    });
 
     // route: one branch per event type, values narrowed to that type
     const { ORDER_FILLED: fills, ORDER_REJECTED_CRITICAL: rejections } = orderStream.routeByEventType(
@@ -30,7 +42,8 @@ describe('README tour', () => {
         latestPrice,
         (f, p) => ({
           accountId: f.payload.accountId,
-          notional: Number(f.payload.fillQuantity) * (isEvent(p, 'PRICE_UPDATE') ? Number(p.payload.last) : 0),
+          notional:
+            Number(f.payload.fillQuantity) * (isEvent(p, 'PRICE_UPDATE') ? Number(p.payload.last) : 0),
         }),
         { name: 'at-market', valueSerde: Serdes.json<{ accountId: string; notional: number }>() },
       );
@@ -38,7 +51,11 @@ describe('README tour', () => {
     // aggregate per account (a repartition topic and a changelog-backed store, named after the stage)
     notional
       .groupBy((n) => n.accountId, { name: 'by-account', key: Serdes.string() })
-      .aggregate(() => 0, (_account, n, total: number) => total + n.notional, { name: 'exposure', valueSerde: Serdes.json<number>() })
+      .aggregate(
+        () => 0,
+        (_account, n, total: number) => total + n.notional,
+        { name: 'exposure', valueSerde: Serdes.json<number>() },
+      )
       .toStream({ name: 'exposure-changes' })
       .to('tm.exposure', { name: 'exposure-out' });
 
@@ -48,7 +65,11 @@ describe('README tour', () => {
     // --- tour end
 
     expect(plan.describe()).toContain('Sub-topology: 0');
-    expect(plan.internalTopics.map((t) => t.name).sort()).toEqual(['tm-exposure-by-account-repartition', 'tm-exposure-exposure-store-changelog', 'tm-exposure-prices-store-changelog']);
+    expect(plan.internalTopics.map((t) => t.name).sort()).toEqual([
+      'tm-exposure-by-account-repartition',
+      'tm-exposure-exposure-store-changelog',
+      'tm-exposure-prices-store-changelog',
+    ]);
 
     const driver = new TopologyTestDriver(plan);
     const priceIn = driver.createInputTopic('tm.prices', Serdes.string(), prices);
@@ -56,11 +77,23 @@ describe('README tour', () => {
     const exposureOut = driver.createOutputTopic('tm.exposure', Serdes.string(), Serdes.json<number>());
     const criticalOut = driver.createOutputTopic(laneTopic('CRITICAL'), Serdes.string(), lanes);
 
-    const tick = sampleEvent('PRICE_UPDATE', { header: { symbol: 'AAPL' }, payload: { last: '200.00000000' } });
+    const tick = sampleEvent('PRICE_UPDATE', {
+      header: { symbol: 'AAPL' },
+      payload: { last: '200.00000000' },
+    });
     priceIn.pipeInput('AAPL', tick);
-    const fill = sampleEvent('ORDER_FILLED', { header: { symbol: 'AAPL' }, payload: { accountId: 'ACC-1', fillQuantity: '150.00000000' } });
+    const fill = sampleEvent('ORDER_FILLED', {
+      header: { symbol: 'AAPL' },
+      payload: { accountId: 'ACC-1', fillQuantity: '150.00000000' },
+    });
     orderIn.pipeInput('AAPL', fill);
-    orderIn.pipeInput('AAPL', sampleEvent('ORDER_FILLED', { header: { symbol: 'AAPL' }, payload: { accountId: 'ACC-1', fillQuantity: '10.00000000' } }));
+    orderIn.pipeInput(
+      'AAPL',
+      sampleEvent('ORDER_FILLED', {
+        header: { symbol: 'AAPL' },
+        payload: { accountId: 'ACC-1', fillQuantity: '10.00000000' },
+      }),
+    );
     orderIn.pipeInput('AAPL', sampleEvent('ORDER_REJECTED_CRITICAL', { header: { symbol: 'AAPL' } }));
 
     expect(exposureOut.readKeyValuesToList()).toEqual([{ key: 'ACC-1', value: 30_000 }]);
