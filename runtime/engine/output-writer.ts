@@ -173,7 +173,8 @@ export class OutputWriter {
    */
   private flushed(): Promise<void> {
     // Begins at once when none runs: what is sent from now on is held.
-    const flush = this.flushing ? this.flushing.then(() => this.flushHolding()) : this.flushHolding();
+    const next = () => this.flushHolding();
+    const flush = this.flushing ? this.flushing.then(next, next) : next();
     this.flushing = flush;
     void flush.finally(() => {
       if (this.flushing === flush) this.flushing = undefined;
