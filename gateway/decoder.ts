@@ -39,6 +39,23 @@ export function avroEventDecoder(registry: SchemaRegistry): EventDecoder {
   };
 }
 
+/**
+ * The wire event of `bytes` when it decodes at once (its writer schema is known), otherwise
+ * undefined — then `decodeEvent` fetches the schema or reports why it cannot. The fan-out's hot
+ * path: no promise per record.
+ */
+export function decodeEventNow(
+  decoder: EventDecoder,
+  bytes: Buffer,
+  ctx: RecordContext,
+): WireEvent | undefined {
+  try {
+    return jsonSafe(decoder.deserialize(bytes, ctx)) as WireEvent;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Decodes one record, preparing (fetching the writer schema) once when the decoder asks for it. */
 export async function decodeEvent(
   decoder: EventDecoder,

@@ -6,8 +6,8 @@
 // env: RUN, GUARANTEE (at_least_once | exactly_once), INSTANCE, TMBUS_* connection variables;
 // BENCH_DIAG=1 prints the runtime's own view every second on stderr (shown with BENCH_VERBOSE=1):
 // per lane the records done, their mean / max time queued and end to end; the event-loop delay; the
-// records queued in the lanes at the last fetch;
-// the commits and how long they took (at-least-once: the flush that pauses processing).
+// records queued in the lanes at the last fetch; the commits and how long they took (at-least-once:
+// the producer flush).
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Registry } from 'prom-client';

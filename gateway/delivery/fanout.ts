@@ -20,7 +20,7 @@ import type { Logger } from '../../core/logger.js';
 import { RetriesExhaustedError, type RetryOptions, retry } from '../../core/retry.js';
 import type { ChannelRouter } from '../channels/routing.js';
 import type { Delivery, WireEvent } from '../client/protocol.js';
-import { decodeEvent, type EventDecoder, jsonSafe } from '../decoder.js';
+import { decodeEvent, decodeEventNow, type EventDecoder } from '../decoder.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { LaneDeadLetters } from './laneDeadLetters.js';
 import { type LaneRecord, laneHeader, type TopicPartition } from './laneSource.js';
@@ -115,7 +115,8 @@ export class Fanout {
         metrics.undeliverable++;
         continue;
       }
-      const event = this.decodeNow(r, r.value) ?? (await this.decode(r, r.value));
+      // Most records decode at once; the rest fetch their schema, retry or are dead-lettered.
+      const event = decodeEventNow(this.options.decoder, r.value, r) ?? (await this.decode(r, r.value));
       if (!event) continue;
       const channel = router.channelOf(event);
       if (!channel) {
@@ -137,19 +138,6 @@ export class Fanout {
       metrics.broadcastLag[r.priority].observe(Date.now() - delivery.event.header.timestamp);
     }
     await this.options.backpressure?.();
-  }
-
-  /**
-   * The common case without a promise or retry state per record: the writer schema is known and
-   * the bytes decode. Anything else (undefined) takes `decode`, which fetches, retries or
-   * dead-letters.
-   */
-  private decodeNow(r: LaneRecord, value: Buffer): WireEvent | undefined {
-    try {
-      return jsonSafe(this.options.decoder.deserialize(value, r)) as WireEvent;
-    } catch {
-      return undefined;
-    }
   }
 
   /** The decoded event, or undefined when the record was dead-lettered. */

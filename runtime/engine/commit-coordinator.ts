@@ -18,7 +18,7 @@ import type {
   TopicPartitionOffset,
   TransportProducer,
 } from '../transport/types.js';
-import type { OffsetTracker } from './offset-tracker.js';
+import { type OffsetTracker, partitionOfKey } from './offset-tracker.js';
 
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
 
@@ -88,7 +88,8 @@ export class CommitCoordinator {
       const offsets = this.committableOffsets();
       if (offsets.length === 0) return Promise.resolve();
       const started = performance.now();
-      this.pending = this.barrier()
+      this.pending = this.o
+        .settled()
         .then(() => {
           this.commitOffsets(offsets, false);
           this.o.metrics?.commitLatency.observe(
@@ -111,20 +112,15 @@ export class CommitCoordinator {
   /** Before partitions go away: finish what is in flight and commit it synchronously. */
   async commitRevoked(partitions: readonly TopicPartition[]): Promise<void> {
     if (this.o.guarantee === 'exactly_once') {
-      await this.barrier();
+      await this.o.settled();
       return this.commit();
     }
     // Taken before the barrier, like every at-least-once commit: processing goes on meanwhile.
     const revoked = (o: TopicPartitionOffset) =>
       partitions.some((p) => p.topic === o.topic && p.partition === o.partition);
     const offsets = this.committableOffsets().filter(revoked);
-    await this.barrier();
+    await this.o.settled();
     this.commitOffsets(offsets, true);
-  }
-
-  /** At-least-once: waits at the writer's barrier while processing goes on. */
-  private barrier(): Promise<void> {
-    return this.o.settled();
   }
 
   /** Final commit of a graceful shutdown. */
@@ -205,8 +201,7 @@ export class CommitCoordinator {
     for (const pk of this.o.tracker.partitions()) {
       const offset = this.o.tracker.committable(pk);
       if (offset === undefined) continue;
-      const i = pk.lastIndexOf(':');
-      offsets.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)), offset });
+      offsets.push({ ...partitionOfKey(pk), offset });
     }
     return offsets;
   }

@@ -3,6 +3,12 @@
 // writer schema; conflated records finish together — so the committable offset is the lowest
 // offset still unfinished, or one past the highest finished when nothing is pending.
 
+/** The topic and partition of a partition key (`topic:partition`, as the runtime keys partitions). */
+export function partitionOfKey(partitionKey: string): { topic: string; partition: number } {
+  const i = partitionKey.lastIndexOf(':');
+  return { topic: partitionKey.slice(0, i), partition: Number(partitionKey.slice(i + 1)) };
+}
+
 export class OffsetTracker {
   /** Unfinished offsets per partition key, in arrival (= offset) order. */
   private readonly pending = new Map<string, Set<number>>();

@@ -13,7 +13,7 @@ import type { Priority } from '../../schemas/catalog.js';
 import type { PriorityLaneScheduler, ScheduledItem } from '../lanes/priority-lane-scheduler.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
 import type { GroupMember, TopicPartition, TransportRecord } from '../transport/types.js';
-import type { OffsetTracker } from './offset-tracker.js';
+import { type OffsetTracker, partitionOfKey } from './offset-tracker.js';
 
 type Message = TransportRecord;
 
@@ -66,8 +66,7 @@ export class PartitionIntake {
         if (this.paused.has(pk)) continue;
         this.paused.add(pk);
         this.overflow.add(pk);
-        const i = pk.lastIndexOf(':');
-        toPause.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
+        toPause.push(partitionOfKey(pk));
       }
     }
     this.o.consumer.pause(toPause);
@@ -106,8 +105,7 @@ export class PartitionIntake {
       if (this.o.scheduler.depth(pk) < this.o.maxQueuedPerPartition / 2 && !this.held.has(pk)) {
         this.paused.delete(pk);
         this.overflow.delete(pk);
-        const i = pk.lastIndexOf(':');
-        resume.push({ topic: pk.slice(0, i), partition: Number(pk.slice(i + 1)) });
+        resume.push(partitionOfKey(pk));
       }
     }
     this.o.consumer.resume(resume);

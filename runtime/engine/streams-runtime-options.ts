@@ -59,8 +59,8 @@ export interface StreamsRuntimeOptions {
    */
   maxQueuedPerPartition?: number;
   /**
-   * Records queued in all lanes before every partition with records waiting is paused until half
-   * have been processed (partitions with none are still read, so a CRITICAL record is not held
+   * Records queued in all lanes before every partition whose next record is below CRITICAL is paused
+   * until half have been processed (the others are still read, so a CRITICAL record is not held
    * behind a backlog elsewhere); at twice this the consumer stops fetching. librdkafka's own
    * prefetch queue is bounded too (`queued.max.messages.kbytes`).
    * @default 50000

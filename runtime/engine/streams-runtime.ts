@@ -36,6 +36,7 @@ import {
   runtimeProducer,
   transportOf,
 } from './runtime-clients.js';
+import { StallWatch } from './stall-watch.js';
 import type { StreamsRuntimeOptions } from './streams-runtime-options.js';
 import { TaskManager, type TaskStatus } from './task-manager.js';
 import { ensureTopologyTopics } from './topology-topics.js';
@@ -63,6 +64,7 @@ export class StreamsRuntime {
   private readonly records: RecordProcessor;
   private readonly intake: PartitionIntake;
   private readonly recovery: TransactionRecovery;
+  private readonly stalls: StallWatch;
   private readonly deadLetterTopic: string;
   private draining = false;
   /** Driven synchronously by `drainSync` (the test driver): no timers, no macrotask drains. */
@@ -206,6 +208,20 @@ export class StreamsRuntime {
       fail: (e) => this.fail(e),
       kick: () => this.kick(),
     });
+    this.stalls = new StallWatch({
+      log: this.log,
+      processed: () => this.stats.processed,
+      waiting: () => this.scheduler.pending > 0 || this.halted,
+      unread: () => this.lag().reduce((n, l) => n + Math.max(0, l.lag), 0),
+      describe: () => ({
+        queued: this.scheduler.pending,
+        assigned: this.consumer.assignment().length,
+        heldRecord: Boolean(this.records.blocked),
+        committing: this.commits.commitStep ?? Boolean(this.commits.committing),
+        recovering: this.recovery.active,
+        tasks: this.taskStatuses(),
+      }),
+    });
     this.recovery = new TransactionRecovery({
       producer: this.producer,
       consumer: this.consumer,
@@ -245,7 +261,7 @@ export class StreamsRuntime {
     this.options.metrics?.addStoreSource(() => ({ application, stores: this.tasks.storeStats() }));
     this.commitTimer = setInterval(() => {
       if (!this.recovery.active) void this.commits.commit();
-      this.watchStall();
+      this.stalls.check();
     }, this.options.commitIntervalMs ?? 100);
     this.log.info({ applicationId: plan.applicationId, guarantee: this.guarantee }, 'runtime started');
   }
@@ -350,40 +366,6 @@ export class StreamsRuntime {
     return this.recovery.recoveries;
   }
 
-  private stall = { processed: -1, since: 0, reported: 0 };
-
-  /** Logs, every 10 s, why nothing has been processed for 10 s while records wait (operators' clue). */
-  private watchStall(): void {
-    const now = Date.now();
-    const processed = this.stats.processed;
-    if (processed !== this.stall.processed) {
-      this.stall = { processed, since: now, reported: 0 };
-      return;
-    }
-    if (now - this.stall.since < 10_000 || now - this.stall.reported < 10_000) return;
-    // Idle (nothing queued, nothing halted, nothing unread) is not a stall.
-    const waiting = this.scheduler.pending > 0 || this.halted;
-    const lag = this.lag().reduce((n, l) => n + Math.max(0, l.lag), 0);
-    if (!waiting && lag === 0) {
-      this.stall.since = now;
-      return;
-    }
-    this.stall.reported = now;
-    this.log.warn(
-      {
-        stalledMs: now - this.stall.since,
-        queued: this.scheduler.pending,
-        lag,
-        assigned: this.consumer.assignment().length,
-        heldRecord: Boolean(this.records.blocked),
-        committing: this.commits.commitStep ?? Boolean(this.commits.committing),
-        recovering: this.recovery.active,
-        tasks: this.taskStatuses(),
-      },
-      'no record processed while records wait',
-    );
-  }
-
   private get halted(): boolean {
     return Boolean(
       this.records.blocked ||
@@ -409,7 +391,7 @@ export class StreamsRuntime {
     const { scheduler, clock } = this;
     for (let item = scheduler.next(clock.now()); item; item = scheduler.next(clock.now())) {
       this.records.process(item);
-      if (this.records.blocked || this.outputs.full || this.fatal || this.recovery.active) return;
+      if (this.halted) return;
       if (++n % 32 === 0 && performance.now() - started > 5) break;
     }
     this.intake.resumeDrained();

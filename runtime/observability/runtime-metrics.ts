@@ -123,7 +123,7 @@ export class RuntimeMetrics {
     });
     this.commitLatency = new Histogram({
       name: 'tmbus_commit_latency_seconds',
-      help: 'Time a commit took: waiting for the outputs to be acknowledged (at-least-once: a flush, processing paused), then the offsets or the transaction',
+      help: 'Time a commit took: waiting for the outputs to be acknowledged (at-least-once: a producer flush), then the offsets or the transaction',
       labelNames: ['guarantee'],
       buckets: LATENCY_BUCKETS,
       registers,
