@@ -9,6 +9,7 @@ import type { ConnectionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { consumerConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
+import { consumeBatch } from './native-batch.js';
 import { kafkaError } from './producer.js';
 
 export interface TopicPartition {
@@ -81,6 +82,8 @@ export class BusConsumer {
   private readonly log: Logger;
   /** Number of rebalances this member has been through. */
   rebalances = 0;
+  /** Batches come through the native addon (no 'data' or 'partition.eof' events are emitted). */
+  private readonly packed = consumeBatch.available();
 
   constructor(private readonly options: BusConsumerOptions) {
     this.log = options.logger ?? silentLogger();
@@ -146,12 +149,24 @@ export class BusConsumer {
         // an empty answer the next call waits for one record (`idleWaitMs`).
         // Idle: wait for one record inside librdkafka (it returns as soon as one arrives).
         const waiting = idle && idleWaitMs > 0;
-        if (waiting) this.native.setDefaultConsumeTimeout(idleWaitMs);
-        messages = await new Promise<Kafka.Message[]>((resolve, reject) => {
-          this.native.consume(waiting ? 1 : batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
-        }).finally(() => {
-          if (waiting) this.native.setDefaultConsumeTimeout(timeoutMs);
-        });
+        if (this.packed) {
+          // One crossing per batch, records packed in one Buffer (native-batch.ts).
+          messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
+            consumeBatch(
+              this.native,
+              waiting ? 1 : batchSize,
+              waiting ? idleWaitMs : timeoutMs,
+              (err, msgs) => (err ? reject(err) : resolve(msgs!)),
+            ),
+          );
+        } else {
+          if (waiting) this.native.setDefaultConsumeTimeout(idleWaitMs);
+          messages = await new Promise<Kafka.Message[]>((resolve, reject) => {
+            this.native.consume(waiting ? 1 : batchSize, (err, msgs) => (err ? reject(err) : resolve(msgs)));
+          }).finally(() => {
+            if (waiting) this.native.setDefaultConsumeTimeout(timeoutMs);
+          });
+        }
       } catch (err) {
         if (!this.running) break;
         this.options.onError?.(kafkaError('KAFKA_CONSUME', 'consume failed', err));

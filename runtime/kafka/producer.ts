@@ -7,6 +7,7 @@ import type { ConnectionConfig } from '../../core/config.js';
 import { isBusError, KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
+import { ProduceBatch } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
 import { markNativeCallStuck } from './stuck-native-calls.js';
 
@@ -90,10 +91,21 @@ export class BusProducer {
   private requeued = 0;
   readonly transactional: boolean;
   readonly reportsOnlyErrors: boolean;
+  /**
+   * `produce`d records not yet handed over: with reports only for errors they go to librdkafka a
+   * batch per call through the native addon (native-batch.ts) at the end of the current task.
+   */
+  private readonly batch: ProduceBatch | undefined;
+  private shipScheduled = false;
+  private readonly shipNow = () => this.ship();
 
   constructor(private readonly options: BusProducerOptions) {
     this.transactional = Boolean(options.transactionalId);
     this.reportsOnlyErrors = options.reportOnlyErrors === true;
+    this.batch =
+      this.reportsOnlyErrors && !this.transactional && ProduceBatch.available()
+        ? new ProduceBatch()
+        : undefined;
     this.client = this.create(this.extraConfig());
   }
 
@@ -234,6 +246,16 @@ export class BusProducer {
    * reported (tag -1), and `flush` is the barrier.
    */
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
+    const batch = this.batch;
+    if (batch) {
+      batch.add(record);
+      if (batch.count >= 1000 || batch.bytes >= 1 << 20) this.ship();
+      else if (!this.shipScheduled) {
+        this.shipScheduled = true;
+        queueMicrotask(this.shipNow);
+      }
+      return;
+    }
     const headers = record.headers ? toNativeHeaders(record.headers) : undefined;
     if (this.reportsOnlyErrors) {
       this.enqueue(record, undefined, headers);
@@ -241,6 +263,27 @@ export class BusProducer {
     }
     this.produced++;
     this.enqueue(record, -1 - tag, headers);
+  }
+
+  /**
+   * Hands the batched records to librdkafka in one call. From the first one it refuses (a full
+   * queue, an unknown topic) the rest take the per-record path, which retries or reports each.
+   */
+  private ship(): void {
+    this.shipScheduled = false;
+    const batch = this.batch;
+    if (!batch || batch.count === 0) return;
+    let accepted = 0;
+    try {
+      accepted = batch.ship(this.native).accepted;
+    } catch {
+      // Not connected (or closed meanwhile): the per-record path reports each record's failure.
+    }
+    const rest = accepted < batch.count ? batch.records.slice(accepted) : undefined;
+    batch.clear();
+    if (rest)
+      for (const record of rest)
+        this.enqueue(record, undefined, record.headers ? toNativeHeaders(record.headers) : undefined);
   }
 
   /** Where delivery reports of `produce`d records go (one listener). */
@@ -308,6 +351,7 @@ export class BusProducer {
    */
   async flush(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    this.ship();
     // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
     while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     // librdkafka's flush() waits for its report queue in polls of 10 ms. With reports only for

@@ -1,0 +1,332 @@
+// The bus's fast path across the node-rdkafka boundary: a batch of records per call instead of one.
+//
+// node-rdkafka crosses from JS into C++ once per produced record (converting every header through
+// V8 strings) and builds a JS object, a topic string and a copied Buffer per consumed record. On the
+// benchmark that was about half of the runtime's CPU. These two functions work on node-rdkafka's
+// own client handles (the librdkafka instance it created, connected and manages), so everything
+// else — configuration, rebalances, commits, transactions, delivery reports of errors — stays
+// node-rdkafka's:
+//
+//   produceBatch(client, topics, names, meta, headers, data, timestamps, count) -> [accepted, err]
+//     Hands `count` records to librdkafka (copied; no delivery-report opaque). A record's fields are
+//     offsets into `data` (see META_* below). Stops at the first record librdkafka refuses
+//     (a full queue: the caller polls and retries the rest).
+//
+//   consumeBatch(client, max, timeoutMs, callback(err, batch))
+//     In the libuv threadpool, polls up to `max` records as node-rdkafka's consume(n) does (the
+//     first wait up to `timeoutMs`, the rest without waiting; a partition EOF does not end the
+//     batch) and packs them into one Buffer plus typed arrays of offsets: one crossing per batch.
+//
+// The handle is node-rdkafka's `Connection::m_client`, read through node-rdkafka's own header
+// (binding.gyp compiles against the node-rdkafka it was installed with), so the layout cannot drift.
+
+#include <nan.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rdkafka.h"
+#include "src/connection.h"
+
+namespace {
+
+// node-rdkafka's client object -> its librdkafka handle (nullptr when not connected).
+struct Peek : NodeKafka::Connection {
+  static rd_kafka_t* handle(v8::Local<v8::Value> value) {
+    if (!value->IsObject()) return nullptr;
+    v8::Local<v8::Object> object = value.As<v8::Object>();
+    if (object->InternalFieldCount() < 1) return nullptr;
+    auto* c = static_cast<Peek*>(Nan::ObjectWrap::Unwrap<NodeKafka::Connection>(object));
+    // As Connection::IsConnected() (defined in node-rdkafka's addon, not callable from here).
+    if (c == nullptr || c->m_is_closing || c->m_client == nullptr) return nullptr;
+    return c->m_client->c_ptr();
+  }
+};
+
+// Per produced record, Int32 fields in `meta`.
+constexpr int META_TOPIC = 0, META_PARTITION = 1, META_KEY_OFF = 2, META_KEY_LEN = 3, META_VALUE_OFF = 4,
+              META_VALUE_LEN = 5, META_HEADERS_AT = 6, META_HEADERS_N = 7, META_STRIDE = 8;
+// Per header, Int32 fields in `headers`: name index, value offset, value length.
+constexpr int HEADER_STRIDE = 3;
+
+std::vector<std::string> strings(v8::Local<v8::Value> value) {
+  std::vector<std::string> out;
+  if (!value->IsArray()) return out;
+  v8::Local<v8::Array> array = value.As<v8::Array>();
+  out.reserve(array->Length());
+  for (uint32_t i = 0; i < array->Length(); i++) {
+    Nan::Utf8String s(Nan::Get(array, i).ToLocalChecked());
+    out.emplace_back(*s ? *s : "");
+  }
+  return out;
+}
+
+NAN_METHOD(ProduceBatch) {
+  rd_kafka_t* rk = Peek::handle(info[0]);
+  if (rk == nullptr) return Nan::ThrowError("produceBatch: the producer is not connected");
+  if (!info[3]->IsInt32Array() || !info[4]->IsInt32Array() || !node::Buffer::HasInstance(info[5]) ||
+      !info[6]->IsFloat64Array() || !info[7]->IsUint32())
+    return Nan::ThrowTypeError("produceBatch: bad arguments");
+  std::vector<std::string> topics = strings(info[1]);
+  std::vector<std::string> names = strings(info[2]);
+  v8::Local<v8::Int32Array> metaArray = info[3].As<v8::Int32Array>();
+  v8::Local<v8::Int32Array> headerArray = info[4].As<v8::Int32Array>();
+  v8::Local<v8::Float64Array> timeArray = info[6].As<v8::Float64Array>();
+  const int32_t* meta = reinterpret_cast<const int32_t*>(
+      static_cast<char*>(metaArray->Buffer()->Data()) + metaArray->ByteOffset());
+  const int32_t* headers = reinterpret_cast<const int32_t*>(
+      static_cast<char*>(headerArray->Buffer()->Data()) + headerArray->ByteOffset());
+  const double* times = reinterpret_cast<const double*>(
+      static_cast<char*>(timeArray->Buffer()->Data()) + timeArray->ByteOffset());
+  const char* data = node::Buffer::Data(info[5]);
+  const size_t dataLength = node::Buffer::Length(info[5]);
+  const uint32_t count = Nan::To<uint32_t>(info[7]).FromJust();
+  if (metaArray->Length() < static_cast<size_t>(count) * META_STRIDE || timeArray->Length() < count)
+    return Nan::ThrowRangeError("produceBatch: arrays shorter than count");
+
+  auto inData = [&](int32_t off, int32_t len) {
+    return len < 0 || (off >= 0 && static_cast<size_t>(off) + static_cast<size_t>(len) <= dataLength);
+  };
+  uint32_t accepted = 0;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (; accepted < count; accepted++) {
+    const int32_t* m = meta + static_cast<size_t>(accepted) * META_STRIDE;
+    if (m[META_TOPIC] < 0 || static_cast<size_t>(m[META_TOPIC]) >= topics.size() ||
+        !inData(m[META_KEY_OFF], m[META_KEY_LEN]) || !inData(m[META_VALUE_OFF], m[META_VALUE_LEN]))
+      return Nan::ThrowRangeError("produceBatch: a record points outside its batch");
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (m[META_HEADERS_N] > 0) {
+      hdrs = rd_kafka_headers_new(static_cast<size_t>(m[META_HEADERS_N]));
+      for (int32_t h = 0; h < m[META_HEADERS_N]; h++) {
+        const int32_t* e = headers + static_cast<size_t>(m[META_HEADERS_AT] + h) * HEADER_STRIDE;
+        if (e[0] < 0 || static_cast<size_t>(e[0]) >= names.size() || !inData(e[1], e[2])) {
+          rd_kafka_headers_destroy(hdrs);
+          return Nan::ThrowRangeError("produceBatch: a header points outside its batch");
+        }
+        const std::string& name = names[static_cast<size_t>(e[0])];
+        const void* value = e[2] < 0 ? nullptr : data + e[1];
+        const ssize_t size = e[2] < 0 ? 0 : e[2];
+        rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value, size);
+      }
+    }
+    const int32_t partition = m[META_PARTITION] < 0 ? RD_KAFKA_PARTITION_UA : m[META_PARTITION];
+    const int32_t keyLen = m[META_KEY_LEN], valueLen = m[META_VALUE_LEN];
+    char* key = keyLen < 0 ? nullptr : const_cast<char*>(data + m[META_KEY_OFF]);
+    char* value = valueLen < 0 ? nullptr : const_cast<char*>(data + m[META_VALUE_OFF]);
+    const size_t keySize = keyLen < 0 ? 0 : static_cast<size_t>(keyLen);
+    const size_t valueSize = valueLen < 0 ? 0 : static_cast<size_t>(valueLen);
+    const char* topic = topics[static_cast<size_t>(m[META_TOPIC])].c_str();
+    const int64_t timestamp = static_cast<int64_t>(times[accepted]);
+    err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keySize),
+                            RD_KAFKA_V_VALUE(value, valueSize), RD_KAFKA_V_TIMESTAMP(timestamp),
+                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Headers are librdkafka's only once the record is accepted.
+      if (hdrs) rd_kafka_headers_destroy(hdrs);
+      break;
+    }
+  }
+  v8::Local<v8::Array> result = Nan::New<v8::Array>(2);
+  Nan::Set(result, 0, Nan::New<v8::Uint32>(accepted));
+  Nan::Set(result, 1, Nan::New<v8::Int32>(static_cast<int32_t>(err)));
+  info.GetReturnValue().Set(result);
+}
+
+// A growing malloc'd byte area handed to JS without a copy.
+struct Bytes {
+  char* data = nullptr;
+  size_t length = 0, capacity = 0;
+  ~Bytes() { free(data); }
+  int32_t append(const void* bytes, size_t n) {
+    if (length + n > capacity) {
+      size_t next = capacity == 0 ? 64 * 1024 : capacity * 2;
+      while (next < length + n) next *= 2;
+      char* grown = static_cast<char*>(realloc(data, next));
+      if (grown == nullptr) return -1;
+      data = grown;
+      capacity = next;
+    }
+    if (n > 0) memcpy(data + length, bytes, n);
+    const int32_t at = static_cast<int32_t>(length);
+    length += n;
+    return at;
+  }
+  char* release() {
+    char* d = data;
+    data = nullptr;
+    length = capacity = 0;
+    return d;
+  }
+};
+
+// Per consumed record, Int32 fields (`meta`) and Float64 fields (`positions`).
+constexpr int C_TOPIC = 0, C_PARTITION = 1, C_KEY_OFF = 2, C_KEY_LEN = 3, C_VALUE_OFF = 4, C_VALUE_LEN = 5,
+              C_HEADERS_AT = 6, C_HEADERS_N = 7, C_STRIDE = 8;
+constexpr int P_OFFSET = 0, P_TIMESTAMP = 1, P_STRIDE = 2;
+
+class ConsumeBatch : public Nan::AsyncWorker {
+ public:
+  ConsumeBatch(Nan::Callback* callback, rd_kafka_t* rk, uint32_t max, int timeoutMs)
+      : Nan::AsyncWorker(callback, "tmbus:consumeBatch"), rk_(rk), max_(max), timeoutMs_(timeoutMs) {}
+
+  void Execute() override {
+    int timeout = timeoutMs_;
+    uint32_t eofs = 0;
+    while (count_ < max_) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, timeout);
+      if (m == nullptr) break;  // timed out
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        // As node-rdkafka's consume(n): an EOF after records waits at most 1 ms for more.
+        if (count_ > 0) timeout = 1;
+        eofs++;
+        rd_kafka_message_destroy(m);
+        if (eofs > max_) break;
+        continue;
+      }
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (count_ == 0) {
+          error_ = m->err;
+          errorText_ = rd_kafka_message_errstr(m);
+        }
+        rd_kafka_message_destroy(m);
+        break;
+      }
+      if (!pack(m)) {
+        rd_kafka_message_destroy(m);
+        SetErrorMessage("consumeBatch: out of memory");
+        return;
+      }
+      rd_kafka_message_destroy(m);
+      count_++;
+      timeout = 0;
+    }
+  }
+
+  void HandleOKCallback() override {
+    Nan::HandleScope scope;
+    if (error_ != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      v8::Local<v8::Object> e = Nan::Error(errorText_.c_str()).As<v8::Object>();
+      Nan::Set(e, Nan::New("code").ToLocalChecked(), Nan::New<v8::Int32>(static_cast<int32_t>(error_)));
+      v8::Local<v8::Value> argv[] = {e};
+      callback->Call(1, argv, async_resource);
+      return;
+    }
+    v8::Local<v8::Object> batch = Nan::New<v8::Object>();
+    Nan::Set(batch, Nan::New("count").ToLocalChecked(), Nan::New<v8::Uint32>(count_));
+    Nan::Set(batch, Nan::New("topics").ToLocalChecked(), list(topics_));
+    Nan::Set(batch, Nan::New("names").ToLocalChecked(), list(names_));
+    const size_t length = bytes_.length;
+    char* data = bytes_.release();
+    Nan::Set(batch, Nan::New("data").ToLocalChecked(),
+             Nan::NewBuffer(data != nullptr ? data : static_cast<char*>(malloc(1)), length,
+                            [](char* d, void*) { free(d); }, nullptr)
+                 .ToLocalChecked());
+    Nan::Set(batch, Nan::New("meta").ToLocalChecked(), int32s(meta_));
+    Nan::Set(batch, Nan::New("headers").ToLocalChecked(), int32s(headers_));
+    v8::Local<v8::ArrayBuffer> pb = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), positions_.size() * sizeof(double));
+    if (!positions_.empty()) memcpy(pb->Data(), positions_.data(), positions_.size() * sizeof(double));
+    Nan::Set(batch, Nan::New("positions").ToLocalChecked(), v8::Float64Array::New(pb, 0, positions_.size()));
+    v8::Local<v8::Value> argv[] = {Nan::Null(), batch};
+    callback->Call(2, argv, async_resource);
+  }
+
+ private:
+  static v8::Local<v8::Array> list(const std::vector<std::string>& items) {
+    v8::Local<v8::Array> a = Nan::New<v8::Array>(static_cast<int>(items.size()));
+    for (size_t i = 0; i < items.size(); i++)
+      Nan::Set(a, static_cast<uint32_t>(i),
+               Nan::New(items[i].data(), static_cast<int>(items[i].size())).ToLocalChecked());
+    return a;
+  }
+
+  static v8::Local<v8::Int32Array> int32s(const std::vector<int32_t>& items) {
+    v8::Local<v8::ArrayBuffer> b = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), items.size() * sizeof(int32_t));
+    if (!items.empty()) memcpy(b->Data(), items.data(), items.size() * sizeof(int32_t));
+    return v8::Int32Array::New(b, 0, items.size());
+  }
+
+  static int32_t indexOf(std::vector<std::string>& table, std::unordered_map<std::string, int32_t>& index,
+                         const char* s, size_t n) {
+    std::string key(s, n);
+    auto it = index.find(key);
+    if (it != index.end()) return it->second;
+    const int32_t i = static_cast<int32_t>(table.size());
+    table.push_back(key);
+    index.emplace(std::move(key), i);
+    return i;
+  }
+
+  bool pack(const rd_kafka_message_t* m) {
+    const char* topic = rd_kafka_topic_name(m->rkt);
+    const int32_t topicIndex = indexOf(topics_, topicIndex_, topic, strlen(topic));
+    int32_t keyAt = 0, keyLen = -1, valueAt = 0, valueLen = -1;
+    if (m->key != nullptr) {
+      keyAt = bytes_.append(m->key, m->key_len);
+      keyLen = static_cast<int32_t>(m->key_len);
+      if (keyAt < 0) return false;
+    }
+    if (m->payload != nullptr) {
+      valueAt = bytes_.append(m->payload, m->len);
+      valueLen = static_cast<int32_t>(m->len);
+      if (valueAt < 0) return false;
+    }
+    const int32_t headersAt = static_cast<int32_t>(headers_.size() / 3);
+    int32_t headerCount = 0;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+      const char* name;
+      const void* value;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+        const int32_t at = value == nullptr ? 0 : bytes_.append(value, size);
+        if (at < 0) return false;
+        headers_.push_back(indexOf(names_, nameIndex_, name, strlen(name)));
+        headers_.push_back(at);
+        headers_.push_back(value == nullptr ? -1 : static_cast<int32_t>(size));
+        headerCount++;
+      }
+    }
+    rd_kafka_timestamp_type_t type;
+    const int64_t timestamp = rd_kafka_message_timestamp(m, &type);
+    meta_.insert(meta_.end(), {topicIndex, m->partition, keyAt, keyLen, valueAt, valueLen, headersAt, headerCount});
+    positions_.push_back(static_cast<double>(m->offset));
+    positions_.push_back(static_cast<double>(timestamp));
+    return true;
+  }
+
+  rd_kafka_t* rk_;
+  uint32_t max_;
+  int timeoutMs_;
+  uint32_t count_ = 0;
+  rd_kafka_resp_err_t error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string errorText_;
+  Bytes bytes_;
+  std::vector<std::string> topics_, names_;
+  std::unordered_map<std::string, int32_t> topicIndex_, nameIndex_;
+  std::vector<int32_t> meta_, headers_;
+  std::vector<double> positions_;
+};
+
+NAN_METHOD(ConsumeBatchMethod) {
+  rd_kafka_t* rk = Peek::handle(info[0]);
+  if (!info[3]->IsFunction()) return Nan::ThrowTypeError("consumeBatch: callback required");
+  if (rk == nullptr) return Nan::ThrowError("consumeBatch: the consumer is not connected");
+  const uint32_t max = Nan::To<uint32_t>(info[1]).FromMaybe(1);
+  const int timeoutMs = Nan::To<int32_t>(info[2]).FromMaybe(0);
+  auto* callback = new Nan::Callback(info[3].As<v8::Function>());
+  Nan::AsyncQueueWorker(new ConsumeBatch(callback, rk, max == 0 ? 1 : max, timeoutMs < 0 ? 0 : timeoutMs));
+}
+
+NAN_MODULE_INIT(Init) {
+  Nan::SetMethod(target, "produceBatch", ProduceBatch);
+  Nan::SetMethod(target, "consumeBatch", ConsumeBatchMethod);
+  Nan::Set(target, Nan::New("librdkafkaVersion").ToLocalChecked(), Nan::New(rd_kafka_version_str()).ToLocalChecked());
+}
+
+}  // namespace
+
+NODE_MODULE(tmbus_kafka, Init)

@@ -1,0 +1,307 @@
+// The bus's native fast path across the node-rdkafka boundary (native/kafka_batch.cc): records go
+// to librdkafka a batch per call, and consumed records come back packed in one Buffer per batch,
+// instead of one crossing and one set of V8 objects per record. It works on node-rdkafka's own
+// client handles, so configuration, rebalances, commits, transactions and error reports stay
+// node-rdkafka's.
+//
+// The addon is built at install (`npm ci` runs scripts/build-native.mjs). Without it — a failed
+// build, or TMBUS_NATIVE_BATCH=0 to compare — the bus uses node-rdkafka's per-record calls.
+// `nativeBatchStatus()` says which path is in use and why.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Kafka from 'node-rdkafka';
+import type { OutgoingRecord } from '../../core/record.js';
+import { BINARY_HEADERS } from './native-headers.js';
+
+export interface PackedBatch {
+  count: number;
+  topics: string[];
+  names: string[];
+  /** Keys, values and header values of every record. */
+  data: Buffer;
+  /** Per record: topic index, partition, key offset, key length (-1: null), value offset, value length, first header, header count. */
+  meta: Int32Array;
+  /** Per header: name index, value offset, value length (-1: null). */
+  headers: Int32Array;
+  /** Per record: offset, timestamp. */
+  positions: Float64Array;
+}
+
+interface Addon {
+  produceBatch(
+    client: object,
+    topics: string[],
+    names: string[],
+    meta: Int32Array,
+    headers: Int32Array,
+    data: Buffer,
+    timestamps: Float64Array,
+    count: number,
+  ): [accepted: number, err: number];
+  consumeBatch(
+    client: object,
+    max: number,
+    timeoutMs: number,
+    cb: (err: (Error & { code?: number }) | null, batch?: PackedBatch) => void,
+  ): void;
+  librdkafkaVersion: string;
+}
+
+const ADDON = join(dirname(fileURLToPath(import.meta.url)), '../../native/build/Release/tmbus_kafka.node');
+// From dist/ the addon is one level further up.
+const ADDON_FROM_DIST = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../native/build/Release/tmbus_kafka.node',
+);
+
+let addon: Addon | undefined;
+let status: string;
+{
+  const path = [ADDON, ADDON_FROM_DIST].find((p) => existsSync(p));
+  if (process.env.TMBUS_NATIVE_BATCH === '0') status = 'off (TMBUS_NATIVE_BATCH=0)';
+  else if (!path) status = 'not built (native/build/Release/tmbus_kafka.node missing: npm run build:native)';
+  else {
+    try {
+      // node-rdkafka first: the addon uses the librdkafka it loaded.
+      const require = createRequire(import.meta.url);
+      const rdkafka = require('node-rdkafka') as { librdkafkaVersion: string };
+      const loaded = require(path) as Addon;
+      if (loaded.librdkafkaVersion !== rdkafka.librdkafkaVersion)
+        status = `built for librdkafka ${loaded.librdkafkaVersion}, node-rdkafka has ${rdkafka.librdkafkaVersion}: npm run build:native`;
+      else {
+        addon = loaded;
+        status = `on (librdkafka ${loaded.librdkafkaVersion})`;
+      }
+    } catch (err) {
+      status = `failed to load: ${(err as Error).message}`;
+    }
+  }
+}
+
+/** Which path records take across the node-rdkafka boundary, and why. */
+export function nativeBatchStatus(): { enabled: boolean; status: string } {
+  return { enabled: addon !== undefined, status };
+}
+
+/** node-rdkafka's native client object behind a producer or consumer. */
+function clientOf(native: Kafka.Producer | Kafka.KafkaConsumer): object {
+  return (native as unknown as { _client: object })._client;
+}
+
+type Outgoing = OutgoingRecord<Buffer | string | null, Buffer | null>;
+
+const META = 8;
+const HEADER = 3;
+
+/**
+ * Records packed for one `produceBatch` call: keys, values and header values copied into one
+ * reused buffer (librdkafka copies them again on enqueue), the rest as offsets. Header values go
+ * as their bytes (no base64: nothing here passes them through C strings).
+ */
+export class ProduceBatch {
+  readonly records: Outgoing[] = [];
+  private topics: string[] = [];
+  private readonly topicIndex = new Map<string, number>();
+  private names: string[] = [];
+  private readonly nameIndex = new Map<string, number>();
+  private meta = new Int32Array(META * 256);
+  private headers = new Int32Array(HEADER * 1024);
+  private times = new Float64Array(256);
+  private data = Buffer.allocUnsafe(256 * 1024);
+  private used = 0;
+  private headerCount = 0;
+
+  static available(): boolean {
+    return addon !== undefined;
+  }
+
+  get count(): number {
+    return this.records.length;
+  }
+
+  get bytes(): number {
+    return this.used;
+  }
+
+  add(record: Outgoing): void {
+    const n = this.records.length;
+    if (n === this.times.length) this.growRecords();
+    const m = n * META;
+    const meta = this.meta;
+    meta[m] = this.indexOf(record.topic, this.topics, this.topicIndex);
+    meta[m + 1] = record.partition ?? -1;
+    this.bytesAt(record.key ?? null, m + 2);
+    this.bytesAt(record.value, m + 4);
+    meta[m + 6] = this.headerCount;
+    let headers = 0;
+    const h = record.headers;
+    if (h) {
+      for (const name in h) {
+        if (name === BINARY_HEADERS) continue; // the per-record path's marker: not needed here
+        const value = h[name];
+        if (value === undefined) continue;
+        if ((this.headerCount + 1) * HEADER > this.headers.length) this.growHeaders();
+        const e = this.headerCount * HEADER;
+        this.headers[e] = this.indexOf(name, this.names, this.nameIndex);
+        const at = this.write(value);
+        this.headers[e + 1] = at;
+        this.headers[e + 2] = this.used - at;
+        this.headerCount++;
+        headers++;
+      }
+    }
+    meta[m + 7] = headers;
+    this.times[n] = record.timestamp ?? Date.now();
+    this.records.push(record);
+  }
+
+  /**
+   * Hands the batch to librdkafka. Returns how many it accepted (in order) and librdkafka's error
+   * for the first one it refused (0 when all went). `clear` empties the batch.
+   */
+  ship(native: Kafka.Producer): { accepted: number; err: number } {
+    const count = this.records.length;
+    if (count === 0) return { accepted: 0, err: 0 };
+    const [accepted, err] = addon!.produceBatch(
+      clientOf(native),
+      this.topics,
+      this.names,
+      this.meta,
+      this.headers,
+      this.data,
+      this.times,
+      count,
+    );
+    return { accepted, err };
+  }
+
+  clear(): void {
+    this.records.length = 0;
+    this.used = 0;
+    this.headerCount = 0;
+    // Tables stay small; a run with many topics starts them afresh now and then.
+    if (this.topics.length > 64) {
+      this.topics = [];
+      this.topicIndex.clear();
+    }
+    if (this.names.length > 256) {
+      this.names = [];
+      this.nameIndex.clear();
+    }
+  }
+
+  private indexOf(s: string, table: string[], index: Map<string, number>): number {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = table.length;
+      table.push(s);
+      index.set(s, i);
+    }
+    return i;
+  }
+
+  /** Writes a key or value; its offset and length (-1 for null) go to meta[at], meta[at + 1]. */
+  private bytesAt(value: Buffer | string | null, at: number): void {
+    if (value === null) {
+      this.meta[at] = 0;
+      this.meta[at + 1] = -1;
+      return;
+    }
+    const start = this.write(value);
+    this.meta[at] = start;
+    this.meta[at + 1] = this.used - start;
+  }
+
+  private write(value: Buffer | string): number {
+    const start = this.used;
+    if (typeof value === 'string') {
+      this.reserve(value.length * 3);
+      this.used += this.data.write(value, start);
+    } else {
+      this.reserve(value.length);
+      this.data.set(value, start);
+      this.used += value.length;
+    }
+    return start;
+  }
+
+  private reserve(n: number): void {
+    if (this.used + n <= this.data.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.used + n));
+    this.data.copy(grown, 0, 0, this.used);
+    this.data = grown;
+  }
+
+  private growRecords(): void {
+    const meta = new Int32Array(this.meta.length * 2);
+    meta.set(this.meta);
+    this.meta = meta;
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    this.times = times;
+  }
+
+  private growHeaders(): void {
+    const headers = new Int32Array(this.headers.length * 2);
+    headers.set(this.headers);
+    this.headers = headers;
+  }
+}
+
+/**
+ * Polls up to `max` records in the threadpool (node-rdkafka's consume(n) semantics: the first
+ * waits up to `timeoutMs`, the rest do not) and returns them as node-rdkafka shaped messages whose
+ * keys, values and header values are views of one Buffer.
+ */
+export function consumeBatch(
+  native: Kafka.KafkaConsumer,
+  max: number,
+  timeoutMs: number,
+  cb: (err: (Error & { code?: number }) | null, messages?: Kafka.Message[]) => void,
+): void {
+  addon!.consumeBatch(clientOf(native), max, timeoutMs, (err, batch) => {
+    if (err || !batch) cb(err ?? new Error('consumeBatch: no batch'));
+    else cb(null, unpack(batch));
+  });
+}
+
+/** Consumption through the addon is possible. */
+consumeBatch.available = (): boolean => addon !== undefined;
+
+/** node-rdkafka shaped messages over one packed batch (values are views, not copies). */
+export function unpack(b: PackedBatch): Kafka.Message[] {
+  const out: Kafka.Message[] = new Array(b.count);
+  const { data, meta, headers, positions, topics, names } = b;
+  for (let i = 0; i < b.count; i++) {
+    const m = i * META;
+    const keyLen = meta[m + 3]!;
+    const valueLen = meta[m + 5]!;
+    const value = valueLen < 0 ? null : data.subarray(meta[m + 4]!, meta[m + 4]! + valueLen);
+    const message: Kafka.Message = {
+      topic: topics[meta[m]!]!,
+      partition: meta[m + 1]!,
+      offset: positions[i * 2]!,
+      timestamp: positions[i * 2 + 1]!,
+      key: keyLen < 0 ? undefined : data.subarray(meta[m + 2]!, meta[m + 2]! + keyLen),
+      value,
+      size: valueLen < 0 ? 0 : valueLen,
+    };
+    const n = meta[m + 7]!;
+    if (n > 0) {
+      const list: Kafka.MessageHeader[] = new Array(n);
+      for (let h = 0, e = meta[m + 6]! * HEADER; h < n; h++, e += HEADER) {
+        const len = headers[e + 2]!;
+        list[h] = {
+          [names[headers[e]!]!]:
+            len < 0 ? Buffer.alloc(0) : data.subarray(headers[e + 1]!, headers[e + 1]! + len),
+        };
+      }
+      message.headers = list;
+    }
+    out[i] = message;
+  }
+  return out;
+}

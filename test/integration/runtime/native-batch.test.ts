@@ -1,0 +1,110 @@
+// Records through the native batch path against the real broker: BusProducer (reports only for
+// errors) hands them to librdkafka a batch per call, BusConsumer reads them back packed. Every
+// shape a record can have survives byte for byte, in order; records librdkafka refuses (a full
+// queue) go on through the per-record path and still arrive.
+
+import type Kafka from 'node-rdkafka';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BusConsumer } from '../../../runtime/kafka/consumer.js';
+import { nativeBatchStatus } from '../../../runtime/kafka/native-batch.js';
+import { BusProducer } from '../../../runtime/kafka/producer.js';
+import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
+import { waitFor } from '../../support/kafka.js';
+import { servicesConfig, uniqueName } from '../../support/services.js';
+
+const connection = servicesConfig();
+const topics = new TopicManager(connection);
+const created: string[] = [];
+afterAll(() => topics.delete(created));
+
+async function readAll(topic: string, n: number): Promise<Kafka.Message[]> {
+  const got: Kafka.Message[] = [];
+  const consumer = new BusConsumer({
+    connection,
+    groupId: uniqueName('g-native'),
+    topics: [topic],
+    onBatch: (ms) => void got.push(...ms),
+  });
+  await consumer.connect();
+  consumer.start();
+  try {
+    await waitFor(() => got.length >= n, 60_000, `${n} records`);
+  } finally {
+    await consumer.close();
+  }
+  return got;
+}
+
+describe('the native batch path', () => {
+  it('keeps keys, values, headers, partitions and timestamps byte for byte, in order', async () => {
+    if (process.env.TMBUS_NATIVE_BATCH !== '0') expect(nativeBatchStatus().enabled).toBe(true);
+    const topic = uniqueName('native-batch');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 2)]);
+    const producer = new BusProducer({ connection, reportOnlyErrors: true });
+    await producer.connect();
+    const binary = Buffer.from([0x00, 0xff, 0x80, 0x00]);
+    for (let i = 0; i < 300; i++)
+      producer.produce(
+        {
+          topic,
+          partition: i % 2,
+          key: i % 3 === 0 ? `k-${i}` : i % 3 === 1 ? Buffer.from([i & 0xff, 0]) : null,
+          value: i % 50 === 49 ? null : Buffer.from(`value ${i} ${'é'.repeat(i % 7)}`),
+          timestamp: 1_700_000_000_000 + i,
+          headers: i % 4 === 0 ? undefined : { 'tm-event-type': `T${i}`, bin: binary, empty: '' },
+        },
+        0,
+      );
+    await producer.flush();
+    await producer.disconnect();
+
+    const got = await readAll(topic, 300);
+    expect(got).toHaveLength(300);
+    const seen = got.map((m) => Number(m.timestamp) - 1_700_000_000_000);
+    for (const p of [0, 1]) {
+      const inPartition = got
+        .filter((m) => m.partition === p)
+        .map((m) => Number(m.timestamp) - 1_700_000_000_000);
+      expect(inPartition).toEqual([...inPartition].sort((a, b) => a - b));
+      expect(inPartition.every((i) => i % 2 === p)).toBe(true);
+    }
+    expect(new Set(seen).size).toBe(300);
+    for (const m of got) {
+      const i = Number(m.timestamp) - 1_700_000_000_000;
+      if (i % 3 === 0) expect(m.key?.toString()).toBe(`k-${i}`);
+      else if (i % 3 === 1) expect([...(m.key as Buffer)]).toEqual([i & 0xff, 0]);
+      else expect(m.key ?? null).toBeNull();
+      if (i % 50 === 49) expect(m.value).toBeNull();
+      else expect(m.value?.toString()).toBe(`value ${i} ${'é'.repeat(i % 7)}`);
+      if (i % 4 === 0) expect(m.headers ?? []).toEqual([]);
+      else {
+        const h = Object.assign({}, ...(m.headers ?? [])) as Record<string, Buffer>;
+        expect(h['tm-event-type']!.toString()).toBe(`T${i}`);
+        expect([...h.bin!]).toEqual([...binary]);
+        expect(h.empty!.length).toBe(0);
+        expect(h['tm-binary-headers']).toBeUndefined();
+      }
+    }
+  });
+
+  it('hands records librdkafka refuses (a full queue) to the per-record path, which delivers them', async () => {
+    const topic = uniqueName('native-batch-full');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 1)]);
+    const producer = new BusProducer({
+      connection,
+      reportOnlyErrors: true,
+      librdkafka: { 'queue.buffering.max.messages': 20, 'linger.ms': 50 },
+    });
+    await producer.connect();
+    const failures: unknown[] = [];
+    producer.onDelivery((_tag, error) => void failures.push(error));
+    for (let i = 0; i < 200; i++) producer.produce({ topic, key: null, value: Buffer.from(String(i)) }, 0);
+    await producer.flush();
+    await producer.disconnect();
+    expect(failures).toEqual([]);
+    const values = (await readAll(topic, 200)).map((m) => Number(m.value!.toString()));
+    expect(new Set(values).size).toBe(200);
+  });
+});

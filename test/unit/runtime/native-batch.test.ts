@@ -1,0 +1,40 @@
+// The native batch addon (native/kafka_batch.cc): built at install and loaded beside node-rdkafka,
+// and `unpack` turning one packed batch into node-rdkafka shaped messages. The round trip through
+// a real broker is test/integration/runtime/native-batch.test.ts.
+import { describe, expect, it } from 'vitest';
+import { nativeBatchStatus, type PackedBatch, unpack } from '../../../runtime/kafka/native-batch.js';
+
+describe('native batch addon', () => {
+  it('is built by the install and loaded (the bus otherwise falls back to per-record calls)', () => {
+    if (process.env.TMBUS_NATIVE_BATCH === '0') return; // the fallback is being exercised on purpose
+    const { enabled, status } = nativeBatchStatus();
+    expect(status).toMatch(/^on \(librdkafka /);
+    expect(enabled).toBe(true);
+  });
+
+  it('unpacks keys, values and headers as views of the batch buffer', () => {
+    const data = Buffer.from('k1v1hello' + 'v2' + 'xy', 'latin1');
+    const batch: PackedBatch = {
+      count: 3,
+      topics: ['t-a', 't-b'],
+      names: ['tm-event-type', 'bin'],
+      data,
+      // topic, partition, key off, key len, value off, value len, first header, header count
+      meta: Int32Array.from([0, 2, 0, 2, 2, 2, 0, 2, 1, 0, 0, -1, 9, 2, 2, 0, 1, 5, 0, -1, 0, -1, 0, 0]),
+      // name index, value offset, value length
+      headers: Int32Array.from([0, 4, 5, 1, 11, 2]),
+      positions: Float64Array.from([41, 1700000000000, 7, 1700000000001, 9, 1700000000002]),
+    };
+    const [a, b, c] = unpack(batch);
+    expect(a).toMatchObject({ topic: 't-a', partition: 2, offset: 41, timestamp: 1700000000000, size: 2 });
+    expect(a!.key?.toString()).toBe('k1');
+    expect(a!.value?.toString()).toBe('v1');
+    expect(a!.headers).toEqual([{ 'tm-event-type': Buffer.from('hello') }, { bin: Buffer.from('xy') }]);
+    expect(b).toMatchObject({ topic: 't-b', partition: 0, offset: 7, key: undefined });
+    expect(b!.value?.toString()).toBe('v2');
+    expect(b!.headers).toBeUndefined();
+    expect(c).toMatchObject({ topic: 't-b', partition: 5, value: null, key: undefined, size: 0 });
+    // Views, not copies: the batch buffer backs them.
+    expect(a!.value!.buffer).toBe(data.buffer);
+  });
+});
