@@ -8,7 +8,8 @@
 // which still returns a promise; commits wait for those too.
 //
 // At-least-once the producer reports only failures (`delivery.report.only.error`: no report crosses
-// from C++ per record), and the barrier is a flush. A flush only ends once nothing more is handed
+// from C++ per record), and the barrier is a flush; so is it for exactly-once outputs on the native
+// batch path (they carry no tag, and the transaction's commit is what confirms them). A flush only ends once nothing more is handed
 // over, so while it runs the records `send` is given wait here, in order, and go to the producer the
 // moment it ends: processing goes on through the commit (a Kafka Streams commit stops its thread
 // for the flush instead). Past `maxHeld` waiting records the writer is `full` and the runtime stops
@@ -61,7 +62,7 @@ export class OutputWriter {
   epoch = 0;
   private resetWaiters: (() => void)[] = [];
 
-  /** The producer reports only failures: the barrier is its flush. */
+  /** The producer reports only failures of `produce`d records: the barrier is its flush. */
   private readonly flushes: boolean;
   /** Records sent while a flush runs, in order: handed over when it ends. */
   private held: Outgoing[] | undefined;
@@ -70,7 +71,7 @@ export class OutputWriter {
   private readonly maxHeld: number;
 
   constructor(private readonly o: OutputWriterOptions) {
-    this.flushes = o.producer.reportsOnlyErrors;
+    this.flushes = o.producer.flushIsBarrier ?? o.producer.reportsOnlyErrors;
     this.maxHeld = o.maxHeld ?? 20_000;
     o.producer.onDelivery((tag, error) => this.reported(tag, error));
   }

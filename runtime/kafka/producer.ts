@@ -96,16 +96,24 @@ export class BusProducer {
    * batch per call through the native addon (native-batch.ts) at the end of the current task.
    */
   private readonly batch: ProduceBatch | undefined;
+  /**
+   * `produce`d records are reported only when they fail (tag -1), so `flush` is their barrier:
+   * with `reportOnlyErrors`, and for a transactional producer on the native batch path.
+   */
+  readonly flushIsBarrier: boolean;
   private shipScheduled = false;
   private readonly shipNow = () => this.ship();
 
   constructor(private readonly options: BusProducerOptions) {
     this.transactional = Boolean(options.transactionalId);
     this.reportsOnlyErrors = options.reportOnlyErrors === true;
+    // Transactional too: a transaction's commit is what says its records were delivered, so its
+    // `produce`d records need no report each either (`send`, for changelog offsets, keeps one).
     this.batch =
-      this.reportsOnlyErrors && !this.transactional && ProduceBatch.available()
+      (this.reportsOnlyErrors || this.transactional) && ProduceBatch.available()
         ? new ProduceBatch()
         : undefined;
+    this.flushIsBarrier = this.reportsOnlyErrors || this.batch !== undefined;
     this.client = this.create(this.extraConfig());
   }
 
@@ -181,6 +189,7 @@ export class BusProducer {
    */
   async reinitialize(): Promise<void> {
     const old = this.client;
+    this.batch?.clear(); // the old transaction's; never into the new one
     for (const p of this.pending.values())
       p.reject(new KafkaError('KAFKA_TRANSACTION', 'producer re-initialised: its transaction was aborted'));
     this.pending.clear();
@@ -358,7 +367,7 @@ export class BusProducer {
     // errors no report arrives to end a poll early, so one flush took at least 10 ms however soon
     // the broker answered (10.4 ms on average at 10,000 events/s, every commit, with processing
     // paused). Flushes of 1 ms, again until done, see the acknowledgement within about 1 ms.
-    const slice = this.reportsOnlyErrors ? 1 : Number.POSITIVE_INFINITY;
+    const slice = this.flushIsBarrier ? 1 : Number.POSITIVE_INFINITY;
     const native = this.native;
     await this.call('KAFKA_PRODUCE', 'flush', (cb) => {
       const attempt = () =>

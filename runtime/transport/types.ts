@@ -112,6 +112,11 @@ export interface TransportProducer {
   readonly transactional: boolean;
   /** Made with `reportOnlyErrors`: only failures reach `onDelivery` (tag -1); `flush` is the barrier. */
   readonly reportsOnlyErrors: boolean;
+  /**
+   * `produce`d records reach `onDelivery` only when they fail (tag -1), so `flush` is their barrier
+   * (`send` may still report each). @default reportsOnlyErrors
+   */
+  readonly flushIsBarrier?: boolean;
   connect(): Promise<void>;
   /** Hands one record over; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport>;

@@ -151,6 +151,10 @@ export class KafkaTransportProducer implements TransportProducer {
     return this.producer.reportsOnlyErrors;
   }
 
+  get flushIsBarrier(): boolean {
+    return this.producer.flushIsBarrier;
+  }
+
   get inFlight(): number {
     return this.producer.inFlight;
   }
