@@ -8,6 +8,10 @@
 //     adapter awaited the publish first, so every event's fan-out waited for a Redis round trip
 //     and then ran as a microtask, a whole batch of them in one turn of the event loop;
 //   - a broadcast from another instance is queued the same way, in its lane, with ours.
+//   - a broadcast this instance published comes back to it from Redis (every subscriber of a
+//     channel hears it, the publisher too); the stock adapter parses it whole only to drop it by
+//     its `uid`. Ours are published with the `uid` first, so the echo is recognised by its first
+//     bytes and dropped unparsed.
 // Everything else (acknowledged or volatile broadcasts, `except`, several rooms, socket joins,
 // fetchSockets, server-side emits) is the stock adapter's.
 
@@ -28,7 +32,9 @@ interface SchedulableAdapter extends BroadcastRooms {
   /** ClusterAdapter only. */
   uid?: string;
   onMessage?(message: ClusterMessage, offset?: string): unknown;
-  publish?(message: { type: number; data: unknown }): void;
+  publish?(message: { uid?: string; nsp?: string; type: number; data: unknown }): void;
+  /** The sharded Redis adapter's entry for every message of its channels. */
+  onRawMessage?(raw: Buffer | string, channel: Buffer | string): unknown;
 }
 
 const EVENT = 2;
@@ -60,6 +66,9 @@ export function scheduledAdapter(
       // Encoded for Redis synchronously, before the scheduler touches the packet.
       if (adapter.publish && !opts.flags?.local) {
         adapter.publish({
+          // First, so the echo of this message is known by its first bytes (see onRawMessage).
+          uid: adapter.uid,
+          nsp: adapter.nsp.name,
           type: MessageType.BROADCAST,
           data: { packet, opts: { rooms: [room], except: [], flags: opts.flags ?? {} } },
         });
@@ -67,6 +76,20 @@ export function scheduledAdapter(
       scheduler.enqueue(adapter, room, packet);
       return undefined;
     };
+    const onRawMessage = adapter.onRawMessage?.bind(adapter);
+    if (onRawMessage && adapter.uid) {
+      // The adapter encodes a message without binary parts as JSON: ours start like this.
+      const own = Buffer.from(`{"uid":${JSON.stringify(adapter.uid)},`);
+      adapter.onRawMessage = (raw, channel) => {
+        if (
+          Buffer.isBuffer(raw) &&
+          raw.length > own.length &&
+          raw.compare(own, 0, own.length, 0, own.length) === 0
+        )
+          return undefined; // our own broadcast, back from Redis
+        return onRawMessage(raw, channel);
+      };
+    }
     const onMessage = adapter.onMessage?.bind(adapter);
     if (onMessage) {
       adapter.onMessage = (message, offset) => {

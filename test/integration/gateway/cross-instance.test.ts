@@ -56,6 +56,23 @@ describe('gateway fan-out across instances', () => {
       expect(await onA.subscribe(channel)).toMatchObject({ ok: true, channel });
       expect(await onB.subscribe(channel)).toMatchObject({ ok: true, channel });
     }
+    // What each instance's adapter parses from Redis: the other instance's broadcasts, never the
+    // echo of its own (scheduledAdapter drops those by their first bytes).
+    const parsedFrom = { a: [] as string[], b: [] as string[] };
+    for (const [side, gw] of [
+      ['a', a.gateway],
+      ['b', b.gateway],
+    ] as const) {
+      const adapter = gw.io.of('/').adapter as unknown as {
+        onMessage(m: { uid: string }): unknown;
+        uid: string;
+      };
+      const onMessage = adapter.onMessage.bind(adapter);
+      adapter.onMessage = (m) => {
+        parsedFrom[side].push(m.uid === adapter.uid ? 'self' : 'other');
+        return onMessage(m);
+      };
+    }
     const positions = new Map<string, { topic: string; partition: number; offset: number }>();
     for (const [lane, { type }] of Object.entries(TYPE_OF_LANE)) positions.set(lane, await fx.publish(type));
 
@@ -82,6 +99,10 @@ describe('gateway fan-out across instances', () => {
         expect(d!.event.header.eventType).toBe(TYPE_OF_LANE[lane].type);
       }
     }
+    // Each instance broadcast the lanes it consumed; the other parsed exactly those, neither its own.
+    const count = (side: 'a' | 'b') => lanes.filter((l) => consumedBy[l] === side).length;
+    expect(parsedFrom.a).toEqual(Array(count('b')).fill('other'));
+    expect(parsedFrom.b).toEqual(Array(count('a')).fill('other'));
     // Decoded Avro reaches the client as JSON: decimals as strings, timestamps as epoch millis.
     const fill = received.a.find((d) => d.type === 'ORDER_FILLED')!;
     expect(fill.event.payload.fillPrice).toMatch(/^\d+\.\d{8}$/);
