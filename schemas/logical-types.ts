@@ -6,6 +6,9 @@
 import avro from 'avsc';
 import { decimalProblem, decodeDecimal, tryEncodeDecimal } from './decimal.js';
 
+/** Values remembered per decimal field and direction (see DecimalType). */
+const CACHE_LIMIT = 4096;
+
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface DecimalSchema {
@@ -34,14 +37,38 @@ export class DecimalType extends avro.types.LogicalType {
     this.scale = scale as number;
   }
 
+  // Prices, quantities and amounts repeat (ticks, lot sizes): the last few thousand of each field
+  // are kept both ways, so a value decoded and written again costs two map lookups, not a parse,
+  // a string build and an allocation. Bounded: cleared when full.
+  private readonly decoded = new Map<number, string>();
+  private readonly encoded = new Map<string, Buffer>();
+
   protected override _fromValue(bytes: Buffer | undefined): string | undefined {
     // undefined = the tap ran past the end; the decoder reports that as truncation.
-    return bytes === undefined ? undefined : decodeDecimal(bytes, this.scale);
+    if (bytes === undefined) return undefined;
+    if (bytes.length === 0 || bytes.length > 6) return decodeDecimal(bytes, this.scale);
+    const unscaled = bytes.readIntBE(0, bytes.length);
+    let value = this.decoded.get(unscaled);
+    if (value === undefined) {
+      value = decodeDecimal(bytes, this.scale);
+      if (this.decoded.size >= CACHE_LIMIT) this.decoded.clear();
+      this.decoded.set(unscaled, value);
+    }
+    return value;
   }
 
   protected override _toValue(value: unknown): Buffer | undefined {
     // Called for every decimal written, and by isValid to find the bad field: undefined = invalid.
-    return tryEncodeDecimal(value, this.precision, this.scale);
+    // The bytes are only ever copied into the encoder's buffer, so one copy may serve every write.
+    if (typeof value !== 'string') return undefined;
+    let bytes = this.encoded.get(value);
+    if (bytes === undefined) {
+      bytes = tryEncodeDecimal(value, this.precision, this.scale);
+      if (bytes === undefined) return undefined;
+      if (this.encoded.size >= CACHE_LIMIT) this.encoded.clear();
+      this.encoded.set(value, bytes);
+    }
+    return bytes;
   }
 
   // avsc hands the resolver what the *writer* type read: a decimal writer already produced the

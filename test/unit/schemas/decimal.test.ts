@@ -1,6 +1,7 @@
 // Exact decimals: the Avro `decimal` encoding (two's-complement big-endian unscaled integer, as
 // Java's BigInteger.toByteArray writes it) and the canonical strings user code sees.
 
+import avro from 'avsc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   toDecimal,
   twosComplementBytes,
 } from '../../../schemas/decimal.js';
+import { LOGICAL_TYPES } from '../../../schemas/logical-types.js';
 
 describe('decimal', () => {
   it('encodes integers like Java BigInteger.toByteArray', () => {
@@ -71,5 +73,34 @@ describe('decimal', () => {
     expect(decimalProblem('1.123456789', 18, 8)).toMatch(/would lose precision/);
     expect(decimalProblem('1e5', 18, 8)).toMatch(/not a plain decimal/);
     expect(decimalProblem(1.5, 18, 8)).toMatch(/expected a decimal string, got number/);
+  });
+});
+
+describe('decimal fields of an Avro type (DecimalType, with its value caches)', () => {
+  // Values are remembered per field both ways (4,096 of each, then cleared): every read and
+  // write, cached or not and across the clears, must equal the uncached encoding.
+  const type = avro.Type.forSchema(
+    { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 8 } as avro.Schema,
+    { logicalTypes: LOGICAL_TYPES },
+  );
+
+  it('writes and reads every value like the plain encoding, repeated and past the cache size', () => {
+    const values: string[] = [];
+    for (let i = 0; i < 10_000; i++) values.push(toDecimal(((i * 7919) % 9000) / 100 - 45, 8));
+    for (const pass of [1, 2])
+      for (const v of values) {
+        const bytes = type.toBuffer(v);
+        expect(bytes.subarray(1).equals(encodeDecimal(v, 8)), `${v} pass ${pass}`).toBe(true);
+        expect(type.fromBuffer(bytes)).toBe(v);
+      }
+  });
+
+  it('still refuses what does not fit, however often it is asked', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(type.isValid('1.123456789')).toBe(false); // 9 fraction digits at scale 8
+      expect(type.isValid('12345678901.5')).toBe(false); // 11 integer digits, decimal(18,8) allows 10
+      expect(type.isValid(1.5)).toBe(false);
+      expect(type.isValid('1.5')).toBe(true);
+    }
   });
 });
