@@ -37,8 +37,10 @@ export function runtimeProducer(
     clientId: `${clientId}-producer`,
     transactionalId: exactlyOnce ? `${options.plan.applicationId}-${instanceId}` : undefined,
     // At-least-once the commit's barrier is a flush (Kafka Streams' RecordCollector does the same):
-    // no delivery report crosses from librdkafka per record, only failures.
-    reportOnlyErrors: !exactlyOnce,
+    // no delivery report crosses from librdkafka per record, only failures. Exactly-once too when
+    // the plan has no store: then nothing needs a record's offset (changelog writes do, through
+    // `send`), and the transaction's commit is what confirms its records.
+    reportOnlyErrors: !exactlyOnce || options.plan.stores.length === 0,
     // A crashed instance's open transaction blocks read_committed readers until it times out
     // (or the same transactional id restarts): keep that window short.
     librdkafka: {
