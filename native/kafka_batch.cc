@@ -90,6 +90,15 @@ NAN_METHOD(ProduceBatch) {
   auto inData = [&](int32_t off, int32_t len) {
     return len < 0 || (off >= 0 && static_cast<size_t>(off) + static_cast<size_t>(len) <= dataLength);
   };
+  // One topic handle per topic and batch: librdkafka otherwise looks each record's topic up by name.
+  std::vector<rd_kafka_topic_t*> handles(topics.size(), nullptr);
+  struct Release {
+    std::vector<rd_kafka_topic_t*>& handles;
+    ~Release() {
+      for (rd_kafka_topic_t* h : handles)
+        if (h != nullptr) rd_kafka_topic_destroy(h);
+    }
+  } release{handles};
   uint32_t accepted = 0;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
   for (; accepted < count; accepted++) {
@@ -118,9 +127,15 @@ NAN_METHOD(ProduceBatch) {
     char* value = valueLen < 0 ? nullptr : const_cast<char*>(data + m[META_VALUE_OFF]);
     const size_t keySize = keyLen < 0 ? 0 : static_cast<size_t>(keyLen);
     const size_t valueSize = valueLen < 0 ? 0 : static_cast<size_t>(valueLen);
-    const char* topic = topics[static_cast<size_t>(m[META_TOPIC])].c_str();
+    rd_kafka_topic_t*& rkt = handles[static_cast<size_t>(m[META_TOPIC])];
+    if (rkt == nullptr) rkt = rd_kafka_topic_new(rk, topics[static_cast<size_t>(m[META_TOPIC])].c_str(), nullptr);
+    if (rkt == nullptr) {
+      if (hdrs) rd_kafka_headers_destroy(hdrs);
+      err = rd_kafka_last_error();
+      break;
+    }
     const int64_t timestamp = static_cast<int64_t>(times[accepted]);
-    err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+    err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keySize),
                             RD_KAFKA_V_VALUE(value, valueSize), RD_KAFKA_V_TIMESTAMP(timestamp),
                             RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
