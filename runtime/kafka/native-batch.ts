@@ -114,10 +114,6 @@ export class ProduceBatch {
   private used = 0;
   private headerCount = 0;
 
-  static available(): boolean {
-    return addon !== undefined;
-  }
-
   get count(): number {
     return this.records.length;
   }
@@ -248,6 +244,58 @@ export class ProduceBatch {
     const headers = new Int32Array(this.headers.length * 2);
     headers.set(this.headers);
     this.headers = headers;
+  }
+}
+
+/**
+ * `produce`d records on their way to librdkafka: packed as they come and handed over in one call at
+ * the end of the current task (a microtask), or at once past 1,000 records or 1 MiB. From the first
+ * record librdkafka refuses (a full queue, an unknown topic; or every one when the client is gone)
+ * the rest go to `fallback`.
+ */
+export class BatchedProduce {
+  private readonly batch = new ProduceBatch();
+  private scheduled = false;
+  private readonly shipNow = () => this.ship();
+
+  static available(): boolean {
+    return addon !== undefined;
+  }
+
+  constructor(
+    private readonly client: () => Kafka.Producer,
+    private readonly fallback: (record: Outgoing) => void,
+  ) {}
+
+  add(record: Outgoing): void {
+    const batch = this.batch;
+    batch.add(record);
+    if (batch.count >= 1000 || batch.bytes >= 1 << 20) this.ship();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.shipNow);
+    }
+  }
+
+  /** Hands over what is packed (flush calls this first). */
+  ship(): void {
+    this.scheduled = false;
+    const batch = this.batch;
+    if (batch.count === 0) return;
+    let accepted = 0;
+    try {
+      accepted = batch.ship(this.client()).accepted;
+    } catch {
+      // Not connected (or closed meanwhile): the fallback reports each record's failure.
+    }
+    const rest = accepted < batch.count ? batch.records.slice(accepted) : undefined;
+    batch.clear();
+    if (rest) for (const record of rest) this.fallback(record);
+  }
+
+  /** Drops what is packed (a re-initialised transactional producer: never into the new transaction). */
+  clear(): void {
+    this.batch.clear();
   }
 }
 

@@ -7,7 +7,7 @@ import type { ConnectionConfig } from '../../core/config.js';
 import { isBusError, KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
-import { ProduceBatch } from './native-batch.js';
+import { BatchedProduce } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
 import { markNativeCallStuck } from './stuck-native-calls.js';
 
@@ -76,6 +76,11 @@ export function transactionErrorKind(e: unknown): 'retriable' | 'abortable' | 'f
   return 'abortable';
 }
 
+/** A record's headers for node-rdkafka's per-record produce() (native-headers.ts). */
+function headersOf(record: OutgoingRecord<unknown, unknown>): Kafka.MessageHeader[] | undefined {
+  return record.headers ? toNativeHeaders(record.headers) : undefined;
+}
+
 /** How long a transactional call (given a 30 s timeout) may take before it counts as stuck. */
 const TXN_GUARD_MS = 45_000;
 
@@ -92,17 +97,15 @@ export class BusProducer {
   readonly transactional: boolean;
   readonly reportsOnlyErrors: boolean;
   /**
-   * `produce`d records not yet handed over: with reports only for errors they go to librdkafka a
-   * batch per call through the native addon (native-batch.ts) at the end of the current task.
+   * Where `produce`d records go when they need no report each (reports only for errors, or a
+   * transaction): to librdkafka a batch per call through the native addon (native-batch.ts).
    */
-  private readonly batch: ProduceBatch | undefined;
+  private readonly batch: BatchedProduce | undefined;
   /**
    * `produce`d records are reported only when they fail (tag -1), so `flush` is their barrier:
    * with `reportOnlyErrors`, and for a transactional producer on the native batch path.
    */
   readonly flushIsBarrier: boolean;
-  private shipScheduled = false;
-  private readonly shipNow = () => this.ship();
 
   constructor(private readonly options: BusProducerOptions) {
     this.transactional = Boolean(options.transactionalId);
@@ -110,8 +113,12 @@ export class BusProducer {
     // Transactional too: a transaction's commit is what says its records were delivered, so its
     // `produce`d records need no report each either (`send`, for changelog offsets, keeps one).
     this.batch =
-      (this.reportsOnlyErrors || this.transactional) && ProduceBatch.available()
-        ? new ProduceBatch()
+      (this.reportsOnlyErrors || this.transactional) && BatchedProduce.available()
+        ? // From the first record librdkafka refuses, the per-record path retries or reports each.
+          new BatchedProduce(
+            () => this.native,
+            (record) => this.enqueue(record, undefined, headersOf(record)),
+          )
         : undefined;
     this.flushIsBarrier = this.reportsOnlyErrors || this.batch !== undefined;
     this.client = this.create(this.extraConfig());
@@ -240,7 +247,7 @@ export class BusProducer {
     // called from C++ anyway, and a Buffer costs that callback per header per record (the
     // benchmark's profile showed produce() at 10–30 µs with three headers, 3–7 µs without).
     // Values that are not text travel base64-encoded (native-headers.ts).
-    const headers = record.headers ? toNativeHeaders(record.headers) : undefined;
+    const headers = headersOf(record);
     const promise = new Promise<DeliveryReport>((resolve, reject) =>
       this.pending.set(opaque, { resolve, reject }),
     );
@@ -255,44 +262,17 @@ export class BusProducer {
    * reported (tag -1), and `flush` is the barrier.
    */
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
-    const batch = this.batch;
-    if (batch) {
-      batch.add(record);
-      if (batch.count >= 1000 || batch.bytes >= 1 << 20) this.ship();
-      else if (!this.shipScheduled) {
-        this.shipScheduled = true;
-        queueMicrotask(this.shipNow);
-      }
+    if (this.batch) {
+      this.batch.add(record);
       return;
     }
-    const headers = record.headers ? toNativeHeaders(record.headers) : undefined;
+    const headers = headersOf(record);
     if (this.reportsOnlyErrors) {
       this.enqueue(record, undefined, headers);
       return;
     }
     this.produced++;
     this.enqueue(record, -1 - tag, headers);
-  }
-
-  /**
-   * Hands the batched records to librdkafka in one call. From the first one it refuses (a full
-   * queue, an unknown topic) the rest take the per-record path, which retries or reports each.
-   */
-  private ship(): void {
-    this.shipScheduled = false;
-    const batch = this.batch;
-    if (!batch || batch.count === 0) return;
-    let accepted = 0;
-    try {
-      accepted = batch.ship(this.native).accepted;
-    } catch {
-      // Not connected (or closed meanwhile): the per-record path reports each record's failure.
-    }
-    const rest = accepted < batch.count ? batch.records.slice(accepted) : undefined;
-    batch.clear();
-    if (rest)
-      for (const record of rest)
-        this.enqueue(record, undefined, record.headers ? toNativeHeaders(record.headers) : undefined);
   }
 
   /** Where delivery reports of `produce`d records go (one listener). */
@@ -360,7 +340,7 @@ export class BusProducer {
    */
   async flush(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    this.ship();
+    this.batch?.ship();
     // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
     while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     // librdkafka's flush() waits for its report queue in polls of 10 ms. With reports only for
