@@ -17,10 +17,21 @@
 //     first wait up to `timeoutMs`, the rest without waiting; a partition EOF does not end the
 //     batch) and packs them into one Buffer plus typed arrays of offsets: one crossing per batch.
 //
+//   consumeNow(client, max) -> batch
+//     The same, on the calling thread and without waiting: what librdkafka has already queued.
+//
+//   watch(client, callback) -> close()
+//     Calls back on the event loop when the consumer's queue receives something after it was read
+//     empty (librdkafka's queue IO event on a pipe, polled by libuv). With consumeNow, a consumer
+//     reads on the main thread and waits with no thread hop, no timer and no busy loop.
+//
 // The handle is node-rdkafka's `Connection::m_client`, read through node-rdkafka's own header
 // (binding.gyp compiles against the node-rdkafka it was installed with), so the layout cannot drift.
 
 #include <nan.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -183,23 +194,26 @@ constexpr int C_TOPIC = 0, C_PARTITION = 1, C_KEY_OFF = 2, C_KEY_LEN = 3, C_VALU
               C_HEADERS_AT = 6, C_HEADERS_N = 7, C_STRIDE = 8;
 constexpr int P_OFFSET = 0, P_TIMESTAMP = 1, P_STRIDE = 2;
 
-class ConsumeBatch : public Nan::AsyncWorker {
+// Consumed records packed for JS: one Buffer of bytes plus typed arrays of offsets into it.
+class Collector {
  public:
-  ConsumeBatch(Nan::Callback* callback, rd_kafka_t* rk, uint32_t max, int timeoutMs)
-      : Nan::AsyncWorker(callback, "tmbus:consumeBatch"), rk_(rk), max_(max), timeoutMs_(timeoutMs) {}
+  uint32_t count() const { return count_; }
+  rd_kafka_resp_err_t error() const { return error_; }
 
-  void Execute() override {
-    int timeout = timeoutMs_;
+  // Polls up to `max` records as node-rdkafka's consume(n) does: the first wait up to `timeoutMs`,
+  // the rest without waiting; with `eofWait`, an EOF after records waits at most 1 ms for more.
+  // False: out of memory.
+  bool poll(rd_kafka_t* rk, uint32_t max, int timeoutMs, bool eofWait) {
+    int timeout = timeoutMs;
     uint32_t eofs = 0;
-    while (count_ < max_) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, timeout);
+    while (count_ < max) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, timeout);
       if (m == nullptr) break;  // timed out
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        // As node-rdkafka's consume(n): an EOF after records waits at most 1 ms for more.
-        if (count_ > 0) timeout = 1;
+        if (count_ > 0 && eofWait) timeout = 1;
         eofs++;
         rd_kafka_message_destroy(m);
-        if (eofs > max_) break;
+        if (eofs > max) break;
         continue;
       }
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -210,25 +224,21 @@ class ConsumeBatch : public Nan::AsyncWorker {
         rd_kafka_message_destroy(m);
         break;
       }
-      if (!pack(m)) {
-        rd_kafka_message_destroy(m);
-        SetErrorMessage("consumeBatch: out of memory");
-        return;
-      }
+      const bool packed = pack(m);
       rd_kafka_message_destroy(m);
+      if (!packed) return false;
       count_++;
       timeout = 0;
     }
+    return true;
   }
 
-  void HandleOKCallback() override {
-    Nan::HandleScope scope;
+  // The batch, or an Error with librdkafka's code.
+  v8::Local<v8::Value> result() {
     if (error_ != RD_KAFKA_RESP_ERR_NO_ERROR) {
       v8::Local<v8::Object> e = Nan::Error(errorText_.c_str()).As<v8::Object>();
       Nan::Set(e, Nan::New("code").ToLocalChecked(), Nan::New<v8::Int32>(static_cast<int32_t>(error_)));
-      v8::Local<v8::Value> argv[] = {e};
-      callback->Call(1, argv, async_resource);
-      return;
+      return e;
     }
     v8::Local<v8::Object> batch = Nan::New<v8::Object>();
     Nan::Set(batch, Nan::New("count").ToLocalChecked(), Nan::New<v8::Uint32>(count_));
@@ -245,8 +255,7 @@ class ConsumeBatch : public Nan::AsyncWorker {
     v8::Local<v8::ArrayBuffer> pb = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), positions_.size() * sizeof(double));
     if (!positions_.empty()) memcpy(pb->Data(), positions_.data(), positions_.size() * sizeof(double));
     Nan::Set(batch, Nan::New("positions").ToLocalChecked(), v8::Float64Array::New(pb, 0, positions_.size()));
-    v8::Local<v8::Value> argv[] = {Nan::Null(), batch};
-    callback->Call(2, argv, async_resource);
+    return batch;
   }
 
  private:
@@ -313,9 +322,6 @@ class ConsumeBatch : public Nan::AsyncWorker {
     return true;
   }
 
-  rd_kafka_t* rk_;
-  uint32_t max_;
-  int timeoutMs_;
   uint32_t count_ = 0;
   rd_kafka_resp_err_t error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::string errorText_;
@@ -324,6 +330,34 @@ class ConsumeBatch : public Nan::AsyncWorker {
   std::unordered_map<std::string, int32_t> topicIndex_, nameIndex_;
   std::vector<int32_t> meta_, headers_;
   std::vector<double> positions_;
+};
+
+class ConsumeBatch : public Nan::AsyncWorker {
+ public:
+  ConsumeBatch(Nan::Callback* callback, rd_kafka_t* rk, uint32_t max, int timeoutMs)
+      : Nan::AsyncWorker(callback, "tmbus:consumeBatch"), rk_(rk), max_(max), timeoutMs_(timeoutMs) {}
+
+  void Execute() override {
+    if (!batch_.poll(rk_, max_, timeoutMs_, true)) SetErrorMessage("consumeBatch: out of memory");
+  }
+
+  void HandleOKCallback() override {
+    Nan::HandleScope scope;
+    v8::Local<v8::Value> result = batch_.result();
+    if (batch_.error() != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      v8::Local<v8::Value> argv[] = {result};
+      callback->Call(1, argv, async_resource);
+    } else {
+      v8::Local<v8::Value> argv[] = {Nan::Null(), result};
+      callback->Call(2, argv, async_resource);
+    }
+  }
+
+ private:
+  rd_kafka_t* rk_;
+  uint32_t max_;
+  int timeoutMs_;
+  Collector batch_;
 };
 
 NAN_METHOD(ConsumeBatchMethod) {
@@ -336,9 +370,86 @@ NAN_METHOD(ConsumeBatchMethod) {
   Nan::AsyncQueueWorker(new ConsumeBatch(callback, rk, max == 0 ? 1 : max, timeoutMs < 0 ? 0 : timeoutMs));
 }
 
+// consumeNow(client, max) -> batch: what librdkafka has queued, up to `max`, on this thread, without
+// waiting (an empty batch when nothing is). Throws librdkafka's error as consumeBatch reports it.
+NAN_METHOD(ConsumeNow) {
+  rd_kafka_t* rk = Peek::handle(info[0]);
+  if (rk == nullptr) return Nan::ThrowError("consumeNow: the consumer is not connected");
+  const uint32_t max = Nan::To<uint32_t>(info[1]).FromMaybe(1);
+  Collector batch;
+  if (!batch.poll(rk, max == 0 ? 1 : max, 0, false)) return Nan::ThrowError("consumeNow: out of memory");
+  v8::Local<v8::Value> result = batch.result();
+  if (batch.error() != RD_KAFKA_RESP_ERR_NO_ERROR) return Nan::ThrowError(result);
+  info.GetReturnValue().Set(result);
+}
+
+// watch(client, callback) -> close(): calls `callback` on the event loop whenever records (or any
+// other event) arrive on the consumer's queue after it was last read empty. librdkafka writes a
+// byte to a pipe when an op lands on its queue (rd_kafka_queue_io_event_enable); libuv polls the
+// pipe. So an idle consumer waits with no thread and no timer, and reads with consumeNow.
+// close() must run before the consumer disconnects (it holds a reference to the queue).
+struct Watch {
+  uv_poll_t poll;
+  int fds[2] = {-1, -1};
+  rd_kafka_queue_t* queue = nullptr;
+  Nan::Callback callback;
+  Nan::AsyncResource resource{"tmbus:watch"};
+  bool closed = false;
+};
+
+void OnReadable(uv_poll_t* handle, int status, int events) {
+  auto* w = static_cast<Watch*>(handle->data);
+  char drain[256];
+  while (read(w->fds[0], drain, sizeof drain) > 0) {
+  }
+  if (w->closed) return;
+  Nan::HandleScope scope;
+  w->callback.Call(0, nullptr, &w->resource);
+}
+
+NAN_METHOD(CloseWatch) {
+  auto* w = static_cast<Watch*>(info.Data().As<v8::External>()->Value());
+  if (w->closed) return;
+  w->closed = true;
+  rd_kafka_queue_io_event_enable(w->queue, -1, nullptr, 0);
+  rd_kafka_queue_destroy(w->queue);
+  w->queue = nullptr;
+  uv_poll_stop(&w->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), [](uv_handle_t* h) {
+    auto* w = static_cast<Watch*>(h->data);
+    close(w->fds[0]);
+    close(w->fds[1]);
+    delete w;
+  });
+}
+
+NAN_METHOD(WatchMethod) {
+  rd_kafka_t* rk = Peek::handle(info[0]);
+  if (rk == nullptr) return Nan::ThrowError("watch: the consumer is not connected");
+  if (!info[1]->IsFunction()) return Nan::ThrowTypeError("watch: callback required");
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
+  if (queue == nullptr) return Nan::ThrowError("watch: the client has no consumer queue");
+  auto* w = new Watch();
+  if (pipe2(w->fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    rd_kafka_queue_destroy(queue);
+    delete w;
+    return Nan::ThrowError("watch: pipe failed");
+  }
+  w->queue = queue;
+  w->callback.Reset(info[1].As<v8::Function>());
+  uv_poll_init(Nan::GetCurrentEventLoop(), &w->poll, w->fds[0]);
+  w->poll.data = w;
+  rd_kafka_queue_io_event_enable(queue, w->fds[1], "1", 1);
+  uv_poll_start(&w->poll, UV_READABLE, OnReadable);
+  info.GetReturnValue().Set(
+      Nan::GetFunction(Nan::New<v8::FunctionTemplate>(CloseWatch, Nan::New<v8::External>(w))).ToLocalChecked());
+}
+
 NAN_MODULE_INIT(Init) {
   Nan::SetMethod(target, "produceBatch", ProduceBatch);
   Nan::SetMethod(target, "consumeBatch", ConsumeBatchMethod);
+  Nan::SetMethod(target, "consumeNow", ConsumeNow);
+  Nan::SetMethod(target, "watch", WatchMethod);
   Nan::Set(target, Nan::New("librdkafkaVersion").ToLocalChecked(), Nan::New(rd_kafka_version_str()).ToLocalChecked());
 }
 

@@ -61,6 +61,8 @@ export class LaneConsumer implements LaneSource {
       batchSize: lanes.batchSize,
       consumeTimeoutMs: lanes.consumeTimeoutMs,
       idleSleepMs: 0,
+      // On the native path: wait for arrivals, and age pauses (onIdle) at least this often.
+      idleWaitMs: lanes.consumeTimeoutMs,
       isolationLevel: 'read_committed',
       autoOffsetReset: lanes.startFrom,
       librdkafka: {

@@ -9,7 +9,7 @@ import type { ConnectionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
 import { consumerConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
-import { consumeBatch } from './native-batch.js';
+import { consumeBatch, consumeNow, watchConsumer } from './native-batch.js';
 import { kafkaError } from './producer.js';
 
 export interface TopicPartition {
@@ -32,13 +32,15 @@ export interface BusConsumerOptions {
   consumeTimeoutMs?: number;
   /**
    * Sleep after a consume call that returned nothing, ms. When given, it replaces the idle wait in
-   * librdkafka (`idleWaitMs`) with a timer.
+   * librdkafka (`idleWaitMs`) with a timer. Not used on the native path, which waits for records
+   * to arrive (`idleWaitMs` at most).
    */
   idleSleepMs?: number;
   /**
    * After a consume call that returned nothing, the next asks for one record and waits up to this
    * long inside librdkafka: it returns as soon as a record arrives, so an idle member costs a wake-up
-   * per wait instead of one per millisecond, and adds no latency. @default 10
+   * per wait instead of one per millisecond, and adds no latency. On the native path the wait is
+   * on the event loop (librdkafka signals arrivals): `onIdle` runs at least this often. @default 10
    */
   idleWaitMs?: number;
   /**
@@ -84,6 +86,11 @@ export class BusConsumer {
   rebalances = 0;
   /** Batches come through the native addon (no 'data' or 'partition.eof' events are emitted). */
   private readonly packed = consumeBatch.available();
+  /** Stops the arrival watch of the native path (set while connected). */
+  private unwatch?: () => void;
+  /** Something arrived since the queue was last read; `wake` ends the current idle wait. */
+  private arrived = false;
+  private wake?: () => void;
 
   constructor(private readonly options: BusConsumerOptions) {
     this.log = options.logger ?? silentLogger();
@@ -117,6 +124,27 @@ export class BusConsumer {
     this.native.setDefaultConsumeLoopTimeoutDelay(1);
     this.native.setDefaultConsumeTimeout(this.options.consumeTimeoutMs ?? 0);
     this.native.subscribe([...this.options.topics]);
+    if (this.packed) {
+      // Read on the main thread and wait for librdkafka's signal: no threadpool hop per batch.
+      this.unwatch = watchConsumer(this.native, () => {
+        this.arrived = true;
+        this.wake?.();
+      });
+    }
+  }
+
+  /** Resolves when something arrives on the consumer's queue, or after `ms`, or on close. */
+  private arrival(ms: number): Promise<void> {
+    if (this.arrived || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   /** Starts the consume loop. */
@@ -149,7 +177,12 @@ export class BusConsumer {
         // an empty answer the next call waits for one record (`idleWaitMs`).
         // Idle: wait for one record inside librdkafka (it returns as soon as one arrives).
         const waiting = idle && idleWaitMs > 0;
-        if (this.packed) {
+        if (this.unwatch) {
+          if (idle) await this.arrival(this.options.idleWaitMs ?? 10);
+          if (!this.running) break;
+          this.arrived = false;
+          messages = consumeNow(this.native, batchSize);
+        } else if (this.packed) {
           // One crossing per batch, records packed in one Buffer (native-batch.ts).
           messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
             consumeBatch(
@@ -187,7 +220,8 @@ export class BusConsumer {
           this.options.onError?.(err);
         }
         // Idle without a wait in librdkafka: a short sleep instead of the library's 500 ms, or a busy loop.
-        if (idleWaitMs === 0) await new Promise((r) => setTimeout(r, this.options.idleSleepMs ?? 1));
+        if (idleWaitMs === 0 && !this.unwatch)
+          await new Promise((r) => setTimeout(r, this.options.idleSleepMs ?? 1));
       }
     }
   }
@@ -315,7 +349,10 @@ export class BusConsumer {
   async close(): Promise<void> {
     if (!this.running && !this.native.isConnected()) return;
     this.running = false;
+    this.wake?.();
     await this.loopDone;
+    this.unwatch?.();
+    this.unwatch = undefined;
     await this.rebalancing;
     const owned = this.assignment();
     if (this.options.onRevoke && owned.length > 0) await this.options.onRevoke(owned);

@@ -47,6 +47,8 @@ interface Addon {
     timeoutMs: number,
     cb: (err: (Error & { code?: number }) | null, batch?: PackedBatch) => void,
   ): void;
+  consumeNow(client: object, max: number): PackedBatch;
+  watch(client: object, onArrival: () => void): () => void;
   librdkafkaVersion: string;
 }
 
@@ -314,6 +316,23 @@ export function consumeBatch(
     if (err || !batch) cb(err ?? new Error('consumeBatch: no batch'));
     else cb(null, unpack(batch));
   });
+}
+
+/**
+ * What librdkafka has already queued for this consumer, up to `max` records, read on this thread
+ * without waiting (empty when nothing is). Throws librdkafka's error (with its `code`).
+ */
+export function consumeNow(native: Kafka.KafkaConsumer, max: number): Kafka.Message[] {
+  return unpack(addon!.consumeNow(clientOf(native), max));
+}
+
+/**
+ * Calls `onArrival` on the event loop when the consumer's queue receives anything after it was
+ * last read empty (librdkafka's queue IO event on a pipe that libuv polls). Returns the function
+ * that stops watching; call it before the consumer disconnects.
+ */
+export function watchConsumer(native: Kafka.KafkaConsumer, onArrival: () => void): () => void {
+  return addon!.watch(clientOf(native), onArrival);
 }
 
 /** Consumption through the addon is possible. */

@@ -107,4 +107,38 @@ describe('the native batch path', () => {
     const values = (await readAll(topic, 200)).map((m) => Number(m.value!.toString()));
     expect(new Set(values).size).toBe(200);
   });
+
+  it('wakes an idle consumer when records arrive, long before its idle wait ends, and closes at once', async () => {
+    if (process.env.TMBUS_NATIVE_BATCH === '0') return;
+    const topic = uniqueName('native-batch-wake');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 1)]);
+    const got: Kafka.Message[] = [];
+    // Without librdkafka's arrival signal, an idle consumer would look again only after a minute.
+    const consumer = new BusConsumer({
+      connection,
+      groupId: uniqueName('g-native-wake'),
+      topics: [topic],
+      idleWaitMs: 60_000,
+      onBatch: (ms) => void got.push(...ms),
+    });
+    await consumer.connect();
+    consumer.start();
+    try {
+      await waitFor(() => consumer.assignment().length === 1, 30_000, 'the assignment');
+      await new Promise((r) => setTimeout(r, 1_000)); // the loop is now waiting, idle
+      const producer = new BusProducer({ connection, reportOnlyErrors: true });
+      await producer.connect();
+      for (let i = 0; i < 5; i++) producer.produce({ topic, key: null, value: Buffer.from(`late ${i}`) }, 0);
+      await producer.flush();
+      await producer.disconnect();
+      await waitFor(() => got.length >= 5, 15_000, '5 records after the consumer went idle');
+      await new Promise((r) => setTimeout(r, 1_000)); // idle again
+    } finally {
+      const closing = Date.now();
+      await consumer.close();
+      expect(Date.now() - closing).toBeLessThan(15_000);
+    }
+    expect(got.map((m) => m.value!.toString())).toEqual([0, 1, 2, 3, 4].map((i) => `late ${i}`));
+  });
 });
