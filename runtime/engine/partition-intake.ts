@@ -43,16 +43,39 @@ export class PartitionIntake {
   /** Partitions whose task is not running, paused; the offset to read them again from, if known. */
   private readonly held = new Map<string, number | undefined>();
   private capacityWaiters: (() => void)[] = [];
+  /** One partition key string per partition, reused: the maps keyed by it hash it once. */
+  private readonly keys = new Map<string, string[]>();
 
   constructor(private readonly o: PartitionIntakeOptions) {}
+
+  private keyOf(topic: string, partition: number): string {
+    let perPartition = this.keys.get(topic);
+    if (!perPartition) {
+      perPartition = [];
+      this.keys.set(topic, perPartition);
+    }
+    let key = perPartition[partition];
+    if (key === undefined) {
+      key = `${topic}:${partition}`;
+      perPartition[partition] = key;
+    }
+    return key;
+  }
 
   /** Queues a fetched batch; the consume loop awaits the result before fetching more. */
   accept(messages: Message[]): Promise<void> | undefined {
     const { scheduler, tracker, conflateTopics, maxQueuedPerPartition } = this.o;
     const now = this.o.clock.now();
     const toPause: TopicPartition[] = [];
+    let topic: string | undefined;
+    let partition = -1;
+    let pk = '';
     for (const m of messages) {
-      const pk = `${m.topic}:${m.partition}`;
+      if (m.topic !== topic || m.partition !== partition) {
+        topic = m.topic;
+        partition = m.partition;
+        pk = this.keyOf(topic, partition);
+      }
       tracker.begin(pk, m.offset);
       const conflationKey = conflateTopics.has(m.topic) && m.key ? m.key.toString('latin1') : undefined;
       scheduler.enqueue(pk, m, this.priorityOf(m), now, conflationKey);

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Kafka from 'node-rdkafka';
 import type { OutgoingRecord } from '../../core/record.js';
-import { BINARY_HEADERS } from './native-headers.js';
+import { BINARY_HEADERS, PackedHeaders } from './native-headers.js';
 
 export interface PackedBatch {
   count: number;
@@ -338,7 +338,12 @@ export function watchConsumer(native: Kafka.KafkaConsumer, onArrival: () => void
 /** Consumption through the addon is possible. */
 consumeBatch.available = (): boolean => addon !== undefined;
 
-/** node-rdkafka shaped messages over one packed batch (values are views, not copies). */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * node-rdkafka shaped messages over one packed batch (values are views, not copies). A record's
+ * headers are one `PackedHeaders` object in the `headers` list.
+ */
 export function unpack(b: PackedBatch): Kafka.Message[] {
   const out: Kafka.Message[] = new Array(b.count);
   const { data, meta, headers, positions, topics, names } = b;
@@ -358,15 +363,13 @@ export function unpack(b: PackedBatch): Kafka.Message[] {
     };
     const n = meta[m + 7]!;
     if (n > 0) {
-      const list: Kafka.MessageHeader[] = new Array(n);
+      // One object with every header (a name given twice keeps its last value, as records do).
+      const all = new PackedHeaders();
       for (let h = 0, e = meta[m + 6]! * HEADER; h < n; h++, e += HEADER) {
         const len = headers[e + 2]!;
-        list[h] = {
-          [names[headers[e]!]!]:
-            len < 0 ? Buffer.alloc(0) : data.subarray(headers[e + 1]!, headers[e + 1]! + len),
-        };
+        all[names[headers[e]!]!] = len < 0 ? EMPTY : data.subarray(headers[e + 1]!, headers[e + 1]! + len);
       }
-      message.headers = list;
+      message.headers = [all];
     }
     out[i] = message;
   }

@@ -38,8 +38,21 @@ export function toNativeHeaders(headers: Readonly<Record<string, Buffer | string
   return out;
 }
 
+/**
+ * The headers of a record read through the native addon (native-batch.ts): one object in the
+ * message's header list, every value a Buffer holding the header's bytes.
+ */
+export class PackedHeaders {
+  [name: string]: Buffer;
+}
+
 /** A consumed message's headers as Buffers, base64-encoded binary values decoded back. */
 export function fromNativeHeaders(native: Kafka.MessageHeader[] | undefined): RecordHeaders {
+  if (native?.length === 1) {
+    const only = native[0];
+    // Read through the addon and sent without base64: already what a record holds.
+    if (only instanceof PackedHeaders && only[BINARY_HEADERS] === undefined) return only;
+  }
   const headers: RecordHeaders = {};
   if (!native) return headers;
   let binary: string | undefined;

@@ -3,6 +3,7 @@
 // a real broker is test/integration/runtime/native-batch.test.ts.
 import { describe, expect, it } from 'vitest';
 import { nativeBatchStatus, type PackedBatch, unpack } from '../../../runtime/kafka/native-batch.js';
+import { fromNativeHeaders, PackedHeaders } from '../../../runtime/kafka/native-headers.js';
 
 describe('native batch addon', () => {
   it('is built by the install and loaded (the bus otherwise falls back to per-record calls)', () => {
@@ -29,12 +30,23 @@ describe('native batch addon', () => {
     expect(a).toMatchObject({ topic: 't-a', partition: 2, offset: 41, timestamp: 1700000000000, size: 2 });
     expect(a!.key?.toString()).toBe('k1');
     expect(a!.value?.toString()).toBe('v1');
-    expect(a!.headers).toEqual([{ 'tm-event-type': Buffer.from('hello') }, { bin: Buffer.from('xy') }]);
+    // All of a record's headers in one object, which is already what a record holds.
+    expect(a!.headers).toEqual([{ 'tm-event-type': Buffer.from('hello'), bin: Buffer.from('xy') }]);
+    expect(a!.headers![0]).toBeInstanceOf(PackedHeaders);
+    expect(fromNativeHeaders(a!.headers)).toBe(a!.headers![0]);
     expect(b).toMatchObject({ topic: 't-b', partition: 0, offset: 7, key: undefined });
     expect(b!.value?.toString()).toBe('v2');
     expect(b!.headers).toBeUndefined();
     expect(c).toMatchObject({ topic: 't-b', partition: 5, value: null, key: undefined, size: 0 });
     // Views, not copies: the batch buffer backs them.
     expect(a!.value!.buffer).toBe(data.buffer);
+  });
+
+  it('decodes base64 headers a per-record producer sent, even when read through the addon', () => {
+    const packed = new PackedHeaders();
+    packed['tm-binary-headers'] = Buffer.from('bin');
+    packed.bin = Buffer.from(Buffer.from([0, 255]).toString('base64'));
+    packed.text = Buffer.from('plain');
+    expect(fromNativeHeaders([packed])).toEqual({ bin: Buffer.from([0, 255]), text: Buffer.from('plain') });
   });
 });
