@@ -60,7 +60,10 @@ describe('OffsetTracker', () => {
     // The model: the set of pending offsets; committable = the lowest pending, else one past the
     // highest finished, unless that is what was last committed.
     let seed = 42;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const t = new OffsetTracker();
     const pending = new Set<number>();
     let highest: number | undefined;
@@ -92,7 +95,10 @@ describe('OffsetTracker', () => {
       const c = t.committable('p');
       const expected = model();
       expect(c).toBe(expected === committed ? undefined : expected);
-      if (c !== undefined && random() < 0.1) t.markCommitted('p', (committed = c));
+      if (c !== undefined && random() < 0.1) {
+        committed = c;
+        t.markCommitted('p', c);
+      }
     }
   });
 
