@@ -33,10 +33,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "rdkafka.h"
@@ -209,28 +209,44 @@ class Collector {
     while (count_ < max) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, timeout);
       if (m == nullptr) break;  // timed out
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      const Taken taken = take(m, max, eofs);
+      if (taken == Taken::NoMemory) return false;
+      if (taken == Taken::Stop) break;
+      if (taken == Taken::Eof) {
         if (count_ > 0 && eofWait) timeout = 1;
-        eofs++;
-        rd_kafka_message_destroy(m);
-        if (eofs > max) break;
-        continue;
+      } else {
+        timeout = 0;
       }
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (count_ == 0) {
-          error_ = m->err;
-          errorText_ = rd_kafka_message_errstr(m);
-        }
-        rd_kafka_message_destroy(m);
-        break;
-      }
-      const bool packed = pack(m);
-      rd_kafka_message_destroy(m);
-      if (!packed) return false;
-      count_++;
-      timeout = 0;
     }
     return true;
+  }
+
+  // What is already queued, up to `max`, without waiting: the consumer queue is read a run of
+  // records per call (rd_kafka_consume_batch_queue) instead of one call per record.
+  bool drain(rd_kafka_t* rk, uint32_t max) {
+    rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
+    if (queue == nullptr) return poll(rk, max, 0, false);
+    constexpr size_t RUN = 256;
+    rd_kafka_message_t* run[RUN];
+    uint32_t eofs = 0;
+    bool ok = true, stop = false;
+    while (count_ < max && !stop && ok) {
+      const size_t want = std::min<size_t>(RUN, max - count_);
+      const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, run, want);
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; i++) {
+        if (!ok || stop) {
+          rd_kafka_message_destroy(run[i]);
+          continue;
+        }
+        const Taken taken = take(run[i], max, eofs);
+        if (taken == Taken::NoMemory) ok = false;
+        if (taken == Taken::Stop) stop = true;
+      }
+      if (static_cast<size_t>(n) < want) break;  // the queue is empty
+    }
+    rd_kafka_queue_destroy(queue);
+    return ok;
   }
 
   // The batch, or an Error with librdkafka's code.
@@ -259,6 +275,29 @@ class Collector {
   }
 
  private:
+  enum class Taken { Record, Eof, Stop, NoMemory };
+
+  // One polled message: packed (a record), skipped (an EOF), or the end of the batch (an error,
+  // reported when it comes first). Destroys the message.
+  Taken take(rd_kafka_message_t* m, uint32_t max, uint32_t& eofs) {
+    Taken taken = Taken::Record;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      taken = ++eofs > max ? Taken::Stop : Taken::Eof;
+    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (count_ == 0) {
+        error_ = m->err;
+        errorText_ = rd_kafka_message_errstr(m);
+      }
+      taken = Taken::Stop;
+    } else if (!pack(m)) {
+      taken = Taken::NoMemory;
+    } else {
+      count_++;
+    }
+    rd_kafka_message_destroy(m);
+    return taken;
+  }
+
   static v8::Local<v8::Array> list(const std::vector<std::string>& items) {
     v8::Local<v8::Array> a = Nan::New<v8::Array>(static_cast<int>(items.size()));
     for (size_t i = 0; i < items.size(); i++)
@@ -273,20 +312,22 @@ class Collector {
     return v8::Int32Array::New(b, 0, items.size());
   }
 
-  static int32_t indexOf(std::vector<std::string>& table, std::unordered_map<std::string, int32_t>& index,
-                         const char* s, size_t n) {
-    std::string key(s, n);
-    auto it = index.find(key);
-    if (it != index.end()) return it->second;
-    const int32_t i = static_cast<int32_t>(table.size());
-    table.push_back(key);
-    index.emplace(std::move(key), i);
-    return i;
+  // A record's topic or header name -> its index in `table`. Batches carry a handful of each, so a
+  // scan of lengths and bytes beats hashing a std::string per record and header.
+  static int32_t indexOf(std::vector<std::string>& table, const char* s, size_t n) {
+    for (size_t i = 0; i < table.size(); i++)
+      if (table[i].size() == n && memcmp(table[i].data(), s, n) == 0) return static_cast<int32_t>(i);
+    table.emplace_back(s, n);
+    return static_cast<int32_t>(table.size() - 1);
   }
 
   bool pack(const rd_kafka_message_t* m) {
-    const char* topic = rd_kafka_topic_name(m->rkt);
-    const int32_t topicIndex = indexOf(topics_, topicIndex_, topic, strlen(topic));
+    if (m->rkt != lastTopic_) {
+      const char* topic = rd_kafka_topic_name(m->rkt);
+      lastTopic_ = m->rkt;
+      lastTopicIndex_ = indexOf(topics_, topic, strlen(topic));
+    }
+    const int32_t topicIndex = lastTopicIndex_;
     int32_t keyAt = 0, keyLen = -1, valueAt = 0, valueLen = -1;
     if (m->key != nullptr) {
       keyAt = bytes_.append(m->key, m->key_len);
@@ -308,7 +349,7 @@ class Collector {
       for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
         const int32_t at = value == nullptr ? 0 : bytes_.append(value, size);
         if (at < 0) return false;
-        headers_.push_back(indexOf(names_, nameIndex_, name, strlen(name)));
+        headers_.push_back(indexOf(names_, name, strlen(name)));
         headers_.push_back(at);
         headers_.push_back(value == nullptr ? -1 : static_cast<int32_t>(size));
         headerCount++;
@@ -327,7 +368,8 @@ class Collector {
   std::string errorText_;
   Bytes bytes_;
   std::vector<std::string> topics_, names_;
-  std::unordered_map<std::string, int32_t> topicIndex_, nameIndex_;
+  const rd_kafka_topic_t* lastTopic_ = nullptr;
+  int32_t lastTopicIndex_ = 0;
   std::vector<int32_t> meta_, headers_;
   std::vector<double> positions_;
 };
@@ -377,7 +419,7 @@ NAN_METHOD(ConsumeNow) {
   if (rk == nullptr) return Nan::ThrowError("consumeNow: the consumer is not connected");
   const uint32_t max = Nan::To<uint32_t>(info[1]).FromMaybe(1);
   Collector batch;
-  if (!batch.poll(rk, max == 0 ? 1 : max, 0, false)) return Nan::ThrowError("consumeNow: out of memory");
+  if (!batch.drain(rk, max == 0 ? 1 : max)) return Nan::ThrowError("consumeNow: out of memory");
   v8::Local<v8::Value> result = batch.result();
   if (batch.error() != RD_KAFKA_RESP_ERR_NO_ERROR) return Nan::ThrowError(result);
   info.GetReturnValue().Set(result);
