@@ -7,7 +7,9 @@
 //
 // Each event is encoded once — Socket.IO packet, engine.io message, WebSocket frame — when its
 // fan-out starts, and every member gets the same bytes (`ConnectionWriter`). Frames for one
-// connection within a slice leave in one write.
+// connection within a slice leave in one write. A room's members are kept as a list of their
+// writers, rebuilt when someone joins or leaves it (`roomChanged`): a broadcast takes the current
+// list as its snapshot, and a delivery is one call on a writer, with no lookups.
 //
 // When the instance itself falls behind (an event still waiting `conflateAfterMs` after it was
 // queued), market data is conflated per channel: a newer event of the same channel and type takes
@@ -25,6 +27,8 @@ import type { SlowClientOptions } from './slowClientGuard.js';
 /** What the scheduler needs of the namespace's adapter. */
 export interface BroadcastRooms {
   readonly rooms: Map<string, Set<string>>;
+  /** Emits `join-room` and `leave-room` (room, socket id) as Socket.IO's adapters do. */
+  on(event: 'join-room' | 'leave-room', listener: (room: string) => void): unknown;
   readonly nsp: { name: string; sockets: Map<string, unknown> };
   /** Socket.IO's packet encoder (the server's). */
   readonly encoder: { encode(packet: unknown): (string | Buffer)[] };
@@ -61,7 +65,7 @@ interface QueuedBroadcast {
   lane: number;
   queuedAt: number;
   /** Members when the broadcast was made (Socket.IO semantics: later joiners do not get it). */
-  members: string[];
+  members: readonly ConnectionWriter[];
   /** Next member to deliver to. */
   next: number;
   /** Set once fan-out starts. */
@@ -69,6 +73,7 @@ interface QueuedBroadcast {
 }
 
 const LANE_OF = new Map<string, number>(PRIORITIES.map((p, i) => [p, i]));
+const NOBODY: readonly ConnectionWriter[] = [];
 
 export class BroadcastScheduler {
   private readonly lanes: QueuedBroadcast[][] = PRIORITIES.map(() => []);
@@ -76,6 +81,8 @@ export class BroadcastScheduler {
   /** Waiting (not started) market broadcasts by conflation key. */
   private readonly waitingByKey = new Map<string, QueuedBroadcast>();
   private readonly writers = new WeakMap<object, ConnectionWriter>();
+  /** Per adapter, the writers of each room's members (never changed in place: replaced). */
+  private readonly roomWriters = new WeakMap<BroadcastRooms, Map<string, readonly ConnectionWriter[]>>();
   private dirty: ConnectionWriter[] = [];
   private readonly hooks: WriterHooks;
   private scheduled = false;
@@ -96,10 +103,17 @@ export class BroadcastScheduler {
     };
   }
 
+  /** Keeps `rooms`' member lists current (scheduledAdapter calls it once per adapter). */
+  watchRooms(rooms: BroadcastRooms): void {
+    const changed = (room: string) => this.roomWriters.get(rooms)?.delete(room);
+    rooms.on('join-room', changed);
+    rooms.on('leave-room', changed);
+  }
+
   /** Queues a room broadcast for local delivery. */
   enqueue(rooms: BroadcastRooms, room: string, packet: QueuedBroadcast['packet']): void {
-    const sids = rooms.rooms.get(room);
-    if (!sids || sids.size === 0) return;
+    const members = this.membersOf(rooms, room);
+    if (members.length === 0) return;
     const event = typeof packet.data[0] === 'string' ? packet.data[0] : '';
     const delivery = packet.data[1] as { priority?: Priority } | undefined;
     const lane = LANE_OF.get(delivery?.priority ?? 'CRITICAL') ?? 0;
@@ -112,7 +126,7 @@ export class BroadcastScheduler {
       if (waiting && now - waiting.queuedAt >= this.options.slowClients.conflateAfterMs) {
         this.options.metrics.conflated += waiting.members.length;
         waiting.packet = packet;
-        waiting.members = [...sids];
+        waiting.members = members;
         return;
       }
     }
@@ -123,7 +137,7 @@ export class BroadcastScheduler {
       key,
       lane,
       queuedAt: now,
-      members: [...sids],
+      members,
       next: 0,
       encoded: undefined,
     };
@@ -164,10 +178,9 @@ export class BroadcastScheduler {
         if (b.key !== undefined && this.waitingByKey.get(b.key) === b) this.waitingByKey.delete(b.key);
         b.encoded = this.encode(b);
       }
-      const sockets = b.rooms.nsp.sockets;
-      while (b.next < b.members.length) {
-        const socket = sockets.get(b.members[b.next++]!);
-        if (socket) this.writerOf(socket as import('socket.io').Socket).add(b.encoded);
+      const members = b.members;
+      while (b.next < members.length) {
+        members[b.next++]!.add(b.encoded);
         if (++staged >= this.writeEvery) {
           this.writeOut();
           staged = 0;
@@ -217,6 +230,30 @@ export class BroadcastScheduler {
     if (dirty.length === 0) return;
     this.dirty = [];
     for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+  }
+
+  /** The writers of a room's members now (a list shared until the room's membership changes). */
+  private membersOf(rooms: BroadcastRooms, room: string): readonly ConnectionWriter[] {
+    let cache = this.roomWriters.get(rooms);
+    const cached = cache?.get(room);
+    if (cached) return cached;
+    const sids = rooms.rooms.get(room);
+    if (!sids || sids.size === 0) return NOBODY;
+    const members: ConnectionWriter[] = [];
+    let complete = true;
+    for (const sid of sids) {
+      const socket = rooms.nsp.sockets.get(sid);
+      if (socket) members.push(this.writerOf(socket as import('socket.io').Socket));
+      else complete = false; // joined a room before it was connected: not cached until it is
+    }
+    if (complete) {
+      if (!cache) {
+        cache = new Map();
+        this.roomWriters.set(rooms, cache);
+      }
+      cache.set(room, members);
+    }
+    return members;
   }
 
   private writerOf(socket: import('socket.io').Socket): ConnectionWriter {

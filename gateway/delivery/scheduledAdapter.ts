@@ -59,6 +59,7 @@ export function scheduledAdapter(
   // A constructor-compatible function: Socket.IO calls `new adapter(nsp)`.
   return function createAdapter(nsp: unknown) {
     const adapter = (factory ? factory(nsp) : new Adapter(nsp)) as SchedulableAdapter;
+    scheduler.watchRooms(adapter);
     const broadcast = adapter.broadcast.bind(adapter);
     adapter.broadcast = (packet, opts) => {
       const room = plainRoom(packet, opts);

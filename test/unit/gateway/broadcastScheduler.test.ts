@@ -142,6 +142,33 @@ describe('BroadcastScheduler', () => {
     expect(got[2]).toEqual([]);
   });
 
+  it('follows joins, leaves and disconnects between broadcasts to the same room', async () => {
+    const { server, clients } = await setup(3);
+    const got = clients.map(record);
+    const emit = (offset: number) =>
+      server.to('orders:A').emit('ORDER_FILLED' as never, delivery('orders:A', offset));
+    await join(clients[0]!, 'orders:A');
+    emit(1);
+    await settle(100);
+    await join(clients[1]!, 'orders:A');
+    emit(2);
+    await settle(100);
+    server.in(clients[0]!.id!).socketsLeave('orders:A');
+    await join(clients[2]!, 'orders:A');
+    emit(3);
+    await settle(100);
+    clients[1]!.disconnect();
+    await settle(100);
+    emit(4);
+    await settle(100);
+    const offsets = got.map((g) => g.map((d) => d.offset));
+    expect(offsets).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ]);
+  });
+
   it('never writes a broadcast ahead of packets waiting in engine.io for the socket', async () => {
     const { server, clients, tcp } = await setup(1);
     await join(clients[0]!, 'orders:A');
