@@ -221,34 +221,6 @@ class Collector {
     return true;
   }
 
-  // What is already queued, up to `max`, without waiting: the consumer queue is read a run of
-  // records per call (rd_kafka_consume_batch_queue) instead of one call per record.
-  bool drain(rd_kafka_t* rk, uint32_t max) {
-    rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
-    if (queue == nullptr) return poll(rk, max, 0, false);
-    constexpr size_t RUN = 256;
-    rd_kafka_message_t* run[RUN];
-    uint32_t eofs = 0;
-    bool ok = true, stop = false;
-    while (count_ < max && !stop && ok) {
-      const size_t want = std::min<size_t>(RUN, max - count_);
-      const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, run, want);
-      if (n <= 0) break;
-      for (ssize_t i = 0; i < n; i++) {
-        if (!ok || stop) {
-          rd_kafka_message_destroy(run[i]);
-          continue;
-        }
-        const Taken taken = take(run[i], max, eofs);
-        if (taken == Taken::NoMemory) ok = false;
-        if (taken == Taken::Stop) stop = true;
-      }
-      if (static_cast<size_t>(n) < want) break;  // the queue is empty
-    }
-    rd_kafka_queue_destroy(queue);
-    return ok;
-  }
-
   // The batch, or an Error with librdkafka's code.
   v8::Local<v8::Value> result() {
     if (error_ != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -419,7 +391,7 @@ NAN_METHOD(ConsumeNow) {
   if (rk == nullptr) return Nan::ThrowError("consumeNow: the consumer is not connected");
   const uint32_t max = Nan::To<uint32_t>(info[1]).FromMaybe(1);
   Collector batch;
-  if (!batch.drain(rk, max == 0 ? 1 : max)) return Nan::ThrowError("consumeNow: out of memory");
+  if (!batch.poll(rk, max == 0 ? 1 : max, 0, false)) return Nan::ThrowError("consumeNow: out of memory");
   v8::Local<v8::Value> result = batch.result();
   if (batch.error() != RD_KAFKA_RESP_ERR_NO_ERROR) return Nan::ThrowError(result);
   info.GetReturnValue().Set(result);
