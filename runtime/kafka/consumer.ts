@@ -126,10 +126,15 @@ export class BusConsumer {
     this.native.subscribe([...this.options.topics]);
     if (this.packed) {
       // Read on the main thread and wait for librdkafka's signal: no threadpool hop per batch.
-      this.unwatch = watchConsumer(this.native, () => {
-        this.arrived = true;
-        this.wake?.();
-      });
+      // Without the signal, batches are read in the threadpool (consumeBatch).
+      try {
+        this.unwatch = watchConsumer(this.native, () => {
+          this.arrived = true;
+          this.wake?.();
+        });
+      } catch (err) {
+        this.log.warn({ err }, 'no arrival signal from librdkafka: reading batches in the threadpool');
+      }
     }
   }
 
