@@ -28,8 +28,12 @@ function row(r: RowResult): string {
   ].join(' | ');
 }
 
-/** Per lane: within budget, or which hop spends what. */
-export function verdicts(result: AnalysisResult): string[] {
+/**
+ * Per lane: within budget, or which hop spends what. `conflated`: market updates the gateway
+ * conflated (its metric), which may account for market data missing at clients — the gateway
+ * conflates market data by design when it or a client is behind, and nothing else.
+ */
+export function verdicts(result: AnalysisResult, conflated = 0): string[] {
   return PRIORITIES.flatMap((lane) => {
     const total = result.rows.find((r) => r.lane === lane && !r.source);
     if (!total?.endToEnd) return [`- ${lane}: no deliveries measured`];
@@ -37,10 +41,18 @@ export function verdicts(result: AnalysisResult): string[] {
     const { p99 } = total.endToEnd;
     const hops = `publish→lane p99 ${total.publishToLane?.p99 ?? '—'} ms, lane→client p99 ${total.laneToClient?.p99 ?? '—'} ms`;
     const lost = total.lostBeforeLane + total.lostBeforeClient;
+    const market = result.rows.find((r) => r.lane === lane && r.source === 'market data');
+    const onlyConflatable =
+      total.lostBeforeLane === 0 &&
+      total.lostBeforeClient > 0 &&
+      market?.lostBeforeClient === total.lostBeforeClient &&
+      total.lostBeforeClient <= conflated;
     const loss =
       lost === 0
         ? 'nothing lost'
-        : `${total.lostBeforeLane} records missing on the lane, ${total.lostBeforeClient} deliveries missing at clients (after the drain)`;
+        : onlyConflatable
+          ? `${total.lostBeforeClient} market-data deliveries not made, within the ${conflated} market updates the gateway conflated (by design when behind); nothing else missing`
+          : `${total.lostBeforeLane} records missing on the lane, ${total.lostBeforeClient} deliveries missing at clients (after the drain)`;
     if (p99 <= budget) return [`- ${lane}: p99 ${p99} ms within ${budget} ms (${hops}); ${loss}`];
     const worst = result.rows
       .filter((r) => r.lane === lane && r.source && r.endToEnd)

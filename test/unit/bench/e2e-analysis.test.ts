@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { analyse } from '../../../bench/e2e/analysis.js';
 import type { LaneRecord } from '../../../bench/e2e/lane-probe.js';
 import { expectedRecords, type SentEvent } from '../../../bench/e2e/plan.js';
+import { verdicts } from '../../../bench/e2e/report.js';
 import { derivedId } from '../../../examples/events.js';
 
 const CRITICAL = 0;
@@ -101,5 +102,51 @@ describe('e2e analysis', () => {
     expect(row('HIGH', 'market data').endToEnd?.p50).toBe(3);
     expect(row('STANDARD', 'portfolio')).toMatchObject({ expected: 2, onLane: 0, lostBeforeLane: 2 });
     expect(unmatchedDeliveries).toBe(0);
+  });
+
+  it('calls market data missing at clients conflation only when the gateway conflated at least as many', () => {
+    const p = { p50: 5, p99: 10, p999: 12, max: 12, count: 1 } as never;
+    const base = { endToEnd: p, publishToLane: p, laneToClient: p, expected: 10, onLane: 10, duplicates: 0 };
+    const rows = (marketMissing: number, ordersMissing: number) =>
+      ({
+        rows: [
+          {
+            ...base,
+            lane: 'HIGH',
+            due: 100,
+            delivered: 100 - marketMissing - ordersMissing,
+            lostBeforeLane: 0,
+            lostBeforeClient: marketMissing + ordersMissing,
+          },
+          {
+            ...base,
+            lane: 'HIGH',
+            source: 'market data',
+            due: 50,
+            delivered: 50 - marketMissing,
+            lostBeforeLane: 0,
+            lostBeforeClient: marketMissing,
+          },
+          {
+            ...base,
+            lane: 'HIGH',
+            source: 'orders',
+            due: 50,
+            delivered: 50 - ordersMissing,
+            lostBeforeLane: 0,
+            lostBeforeClient: ordersMissing,
+          },
+        ],
+        unexpectedLaneRecords: 0,
+        unmatchedDeliveries: 0,
+      }) as never;
+    const high = (r: never, conflated: number) => verdicts(r, conflated).find((v) => v.startsWith('- HIGH'))!;
+    expect(high(rows(7, 0), 9)).toContain(
+      '7 market-data deliveries not made, within the 9 market updates the gateway conflated',
+    );
+    // More missing than conflated, or anything but market data missing: reported as missing.
+    expect(high(rows(7, 0), 6)).toContain('7 deliveries missing at clients');
+    expect(high(rows(7, 1), 100)).toContain('8 deliveries missing at clients');
+    expect(high(rows(0, 0), 100)).toContain('nothing lost');
   });
 });
