@@ -7,8 +7,8 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { kafkaError } from '../../runtime/kafka/kafka-errors.js';
 import { consumerConfig } from '../../runtime/kafka/librdkafka-config.js';
-import { kafkaError } from '../../runtime/kafka/producer.js';
 import { cursorKey } from '../client/protocol.js';
 
 import type { HistoryMessage, HistoryReader, ReadRange, Watermarks } from './historyReader.js';

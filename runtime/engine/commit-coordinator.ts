@@ -10,7 +10,7 @@
 
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
-import { transactionErrorKind } from '../kafka/producer.js';
+import { transactionErrorKind } from '../kafka/kafka-errors.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
 import type {
   GroupMember,

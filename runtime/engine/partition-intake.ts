@@ -48,7 +48,7 @@ export class PartitionIntake {
 
   constructor(private readonly o: PartitionIntakeOptions) {}
 
-  private keyOf(topic: string, partition: number): string {
+  private partitionKey(topic: string, partition: number): string {
     let perPartition = this.keys.get(topic);
     if (!perPartition) {
       perPartition = [];
@@ -74,7 +74,7 @@ export class PartitionIntake {
       if (m.topic !== topic || m.partition !== partition) {
         topic = m.topic;
         partition = m.partition;
-        pk = this.keyOf(topic, partition);
+        pk = this.partitionKey(topic, partition);
       }
       tracker.begin(pk, m.offset);
       const conflationKey = conflateTopics.has(m.topic) && m.key ? m.key.toString('latin1') : undefined;

@@ -8,9 +8,9 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
+import { kafkaError } from './kafka-errors.js';
 import { consumerConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
 import { consumeBatch, consumeNow, watchConsumer } from './native-batch.js';
-import { kafkaError } from './producer.js';
 
 export interface TopicPartition {
   topic: string;

@@ -4,12 +4,13 @@
 
 import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
-import { isBusError, KafkaError } from '../../core/errors.js';
+import { KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
+import { kafkaError } from './kafka-errors.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
 import { BatchedProduce } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
-import { markNativeCallStuck } from './stuck-native-calls.js';
+import { markNativeCallStuck, nativeCall } from './stuck-native-calls.js';
 
 export interface DeliveryReport {
   topic: string;
@@ -45,36 +46,6 @@ export type DeliveryListener = (tag: number, error: KafkaError | undefined) => v
 
 const ERR_QUEUE_FULL = -184;
 const ERR_TIMED_OUT = -185;
-const RETRIABLE_CODES = new Set([-185, -195, -187, -192, 7, 6, 5, 15, -184]);
-
-/** Wraps a librdkafka error into a `KafkaError` with its retriable flag. */
-export function kafkaError(
-  code: 'KAFKA_PRODUCE' | 'KAFKA_CONSUME' | 'KAFKA_ADMIN' | 'KAFKA_TRANSACTION' | 'KAFKA_CONNECTION',
-  message: string,
-  err: unknown,
-  context = {},
-) {
-  const e = err as { code?: number; isRetriable?: boolean; message?: string } | undefined;
-  const retriable = Boolean(e?.isRetriable) || (e?.code !== undefined && RETRIABLE_CODES.has(e.code));
-  return new KafkaError(code, `${message}: ${e?.message ?? String(err)}`, { cause: err, retriable, context });
-}
-
-const ERR_FENCED = new Set([-144, 90, 47]); // ERR__FENCED, PRODUCER_FENCED, INVALID_PRODUCER_EPOCH
-
-/**
- * What a failed transactional operation asks for (librdkafka's transactional error model):
- * `retriable` — call the same operation again; `abortable` — abort the transaction and rewind to
- * the last commit; `fatal` — the producer is unusable (fenced): create a new one.
- */
-export function transactionErrorKind(e: unknown): 'retriable' | 'abortable' | 'fatal' {
-  const cause = (isBusError(e) ? e.cause : e) as
-    | { code?: number; isFatal?: boolean; isRetriable?: boolean; isTxnRequiresAbort?: boolean }
-    | undefined;
-  if (cause?.isFatal || (cause?.code !== undefined && ERR_FENCED.has(cause.code))) return 'fatal';
-  if (cause?.isTxnRequiresAbort) return 'abortable';
-  if (cause?.isRetriable) return 'retriable';
-  return 'abortable';
-}
 
 /** A record's headers for node-rdkafka's per-record produce() (native-headers.ts). */
 function headersOf(record: OutgoingRecord<unknown, unknown>): Kafka.MessageHeader[] | undefined {
@@ -428,36 +399,4 @@ export class BusProducer {
   ): Promise<void> {
     return nativeCall(code, what, fn, guardMs);
   }
-}
-
-/**
- * One native call as a promise. `guardMs` bounds it from JS: a transactional call given a 30 s
- * timeout was seen not to return for minutes after a broker was killed (sendOffsetsToTransaction,
- * librdkafka 2.12), holding the exactly-once commit gate and so all processing. Past the guard it
- * fails as fatal (`transactionErrorKind`), so the runtime re-creates the producer — the new one
- * fences the stuck one — instead of waiting. A late answer is ignored.
- */
-export function nativeCall(
-  code: 'KAFKA_PRODUCE' | 'KAFKA_TRANSACTION',
-  what: string,
-  fn: (cb: (err: unknown) => void) => void,
-  guardMs?: number,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let answered: (() => void) | undefined;
-    const guard =
-      guardMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            answered = markNativeCallStuck();
-            const stuck = { isFatal: true, message: `no answer from librdkafka within ${guardMs} ms` };
-            reject(kafkaError(code, `${what} did not return`, stuck));
-          }, guardMs);
-    fn((err) => {
-      answered?.();
-      if (guard) clearTimeout(guard);
-      if (err) reject(kafkaError(code, `${what} failed`, err));
-      else resolve();
-    });
-  });
 }

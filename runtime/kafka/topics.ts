@@ -7,7 +7,7 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import { retry } from '../../core/retry.js';
-import { kafkaError } from './producer.js';
+import { kafkaError } from './kafka-errors.js';
 
 /** 30 days: domain topics are the event store replay and client resume read from. */
 export const DOMAIN_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;

@@ -7,8 +7,8 @@
 import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
+import { kafkaError } from '../kafka/kafka-errors.js';
 import { consumerConfig } from '../kafka/librdkafka-config.js';
-import { kafkaError } from '../kafka/producer.js';
 import { TopicManager } from '../kafka/topics.js';
 
 export interface TopicPartition {

@@ -8,9 +8,9 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import type { KafkaRecord } from '../../core/record.js';
+import { kafkaError } from '../kafka/kafka-errors.js';
 import { consumerConfig } from '../kafka/librdkafka-config.js';
 import { fromNativeHeaders } from '../kafka/native-headers.js';
-import { kafkaError } from '../kafka/producer.js';
 import { partitionKey, type TopicPartition } from './offset-lookup.js';
 
 /** Offsets `[start, end)` of one partition. */

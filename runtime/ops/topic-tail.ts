@@ -7,8 +7,8 @@
 import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { ConfigError, KafkaError } from '../../core/errors.js';
+import { kafkaError } from '../kafka/kafka-errors.js';
 import { consumerConfig } from '../kafka/librdkafka-config.js';
-import { kafkaError } from '../kafka/producer.js';
 import { OffsetLookup, partitionKey, type TopicPartition } from './offset-lookup.js';
 import { type PartitionRange, type RawRecord, readRanges, toRecord } from './range-reader.js';
 import { parseTimeSpec } from './time-spec.js';

@@ -6,7 +6,7 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../../core/config.js';
 import { BusError } from '../../../core/errors.js';
 import type { StateStore } from '../../../topology/plan.js';
-import { kafkaError } from '../../kafka/producer.js';
+import { kafkaError } from '../../kafka/kafka-errors.js';
 import type { ChangelogReader } from '../types.js';
 
 export class KafkaChangelogReader implements ChangelogReader {

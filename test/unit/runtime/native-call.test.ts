@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nativeCall, transactionErrorKind } from '../../../runtime/kafka/producer.js';
+import { transactionErrorKind } from '../../../runtime/kafka/kafka-errors.js';
+import { nativeCall } from '../../../runtime/kafka/stuck-native-calls.js';
 
 describe('a native call bounded from JS', () => {
   it('fails as fatal when librdkafka never answers, and ignores a late answer', async () => {
