@@ -102,6 +102,22 @@ export class OutputWriter {
   }
 
   /**
+   * Hands everything sent so far to the producer and on to the client now: what waits for a
+   * running flush (that flush then also waits for it, which only makes the barrier later) and what
+   * the producer batches until the end of this task. For a CRITICAL record's outputs, which must
+   * not wait behind a commit or the rest of a processing slice. Order is kept: what was held goes
+   * first.
+   */
+  expedite(): void {
+    const held = this.held;
+    if (held !== undefined && held.length > 0) {
+      this.held = [];
+      for (const record of held) this.o.producer.produce(record, 0);
+    }
+    this.o.producer.expedite?.();
+  }
+
+  /**
    * A write whose delivery report the caller needs (changelog: task checkpoints track its offset).
    * A failure goes to the production handler, as for `send`.
    */

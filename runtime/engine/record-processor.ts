@@ -10,6 +10,7 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { Clock } from '../../core/clock.js';
 import { type BusError, isBusError, ProcessingError } from '../../core/errors.js';
+import { HEADERS } from '../../core/headers.js';
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
 import type { Priority } from '../../schemas/catalog.js';
@@ -204,10 +205,15 @@ export class RecordProcessor {
         writer.send(deadLetterRecord(this.o.deadLetterTopic, this.o.applicationId, { record, error, stage }));
       } else this.o.stats.skipped++;
     }
+    let urgent = item.priority === 'CRITICAL';
     for (let i = 0; i < outputs.length; i++) {
       const out = outputs[i]!;
       writer.send(traced ? { ...out, headers: injectContext(traced.ctx, { ...out.headers }) } : out);
+      if (!urgent && out.headers?.[HEADERS.priority] === 'CRITICAL') urgent = true;
     }
+    // A CRITICAL record's outputs, and CRITICAL outputs of any record (a risk alert derived from a
+    // fill), leave now: not after the rest of this slice, nor after a commit's flush.
+    if (urgent && outputs.length > 0) writer.expedite();
     this.o.stats.processed++;
     if (span) {
       if (error) span.recordException(error);

@@ -305,6 +305,11 @@ export class BusProducer {
     return Promise.all(records.map((r) => this.send(r)));
   }
 
+  /** Hands the records batched so far to librdkafka now (they would go at the end of this task). */
+  expedite(): void {
+    this.batch?.ship();
+  }
+
   /**
    * Resolves once every record handed over so far is acknowledged or reported failed (a failure's
    * report is dispatched before this resolves); rejects when `timeoutMs` passes first.

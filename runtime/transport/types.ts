@@ -125,6 +125,11 @@ export interface TransportProducer {
    * delivery report goes to the `onDelivery` listener with `tag`.
    */
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void;
+  /**
+   * Hands what `produce` has batched on this side over to the client now, not at the end of the
+   * current task (a CRITICAL record's outputs do not wait for the rest of a processing slice).
+   */
+  expedite?(): void;
   /** The one listener of `produce`d records' delivery reports (`error` set when not delivered). */
   onDelivery(listener: (tag: number, error: unknown) => void): void;
   /**

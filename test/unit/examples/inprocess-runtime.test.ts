@@ -11,6 +11,7 @@ import { Decision } from '../../../runtime/engine/error-handlers.js';
 import { StreamsRuntime, type StreamsRuntimeOptions } from '../../../runtime/engine/streams-runtime.js';
 import { InProcessBroker } from '../../../runtime/testing/index.js';
 import { InProcessTransport } from '../../../runtime/transport/inprocess/inprocess-transport.js';
+import { sampleEvent } from '../../../schemas/index.js';
 import { Serdes, TopologyBuilder, type TopologyPlan } from '../../../topology/index.js';
 import { waitFor } from '../../support/kafka.js';
 import { exampleFixture } from './support.js';
@@ -142,6 +143,54 @@ describe('StreamsRuntime on the in-process transport', () => {
       broker.produce({ topic: 'words', key: Buffer.from(w), value: Buffer.from(w) });
     await waitFor(() => latestCounts(broker).halt === 3, 5_000, 'counts to continue from the restored store');
     expect(latestCounts(broker)).toEqual({ ask: 3, bid: 3, fill: 3, halt: 3 });
+  });
+
+  it('hands a CRITICAL record’s outputs, and CRITICAL outputs, to the producer at once', async () => {
+    const broker = new InProcessBroker();
+    broker.createTopic('events');
+    const expedited: string[][] = [];
+    const produced: string[] = [];
+    class Watching extends InProcessTransport {
+      override producer(options: Parameters<InProcessTransport['producer']>[0]) {
+        const inner = super.producer(options);
+        const produce = inner.produce.bind(inner);
+        inner.produce = (record, tag) => {
+          produced.push(record.key?.toString() ?? '');
+          produce(record, tag);
+        };
+        inner.expedite = () => expedited.push([...produced]);
+        return inner;
+      }
+    }
+    const builder = new TopologyBuilder();
+    builder
+      .stream('events', { key: Serdes.string(), value: Serdes.json<unknown>(), name: 'events' })
+      .to('events-out', { name: 'out', value: Serdes.json<unknown>() });
+    const runtime = start(
+      new StreamsRuntime({
+        transport: new Watching({ broker }),
+        plan: builder.build({ applicationId: 'lanes' }),
+        defaultPartitions: 1,
+      }),
+    );
+    await runtime.start();
+    const send = (key: string, value: unknown, priority: string) =>
+      broker.produce({
+        topic: 'events',
+        key: Buffer.from(key),
+        value: Buffer.from(JSON.stringify(value)),
+        headers: { 'tm-priority': priority },
+      });
+    send('price', sampleEvent('PRICE_UPDATE'), 'HIGH');
+    await waitFor(() => runtime.stats.processed === 1, 5_000, 'the HIGH record');
+    send('note', { text: 'a CRITICAL record that is no catalog event' }, 'CRITICAL');
+    await waitFor(() => runtime.stats.processed === 2, 5_000, 'the CRITICAL record');
+    send('breach', sampleEvent('RISK_LIMIT_BREACH'), 'HIGH'); // its output travels as CRITICAL
+    await waitFor(() => runtime.stats.processed === 3, 5_000, 'the derived CRITICAL output');
+    expect(expedited).toEqual([
+      ['price', 'note'],
+      ['price', 'note', 'breach'],
+    ]);
   });
 
   it('reports a failing record to the handler and keeps processing, or stops on fail', async () => {

@@ -68,6 +68,24 @@ describe('CommitCoordinator', () => {
     expect(h.failures).toEqual([]);
   });
 
+  it('at-least-once: expedite() hands what a running flush holds over at once, in order', async () => {
+    const h = engineHarness({ flushBarrier: true });
+    h.processRecord(0, 'a');
+    const committing = h.commits.commit();
+    h.processRecord(1, 'b'); // held by the running flush
+    expect(values(h)).toEqual(['a']);
+    h.outputs.send(h.out('critical'));
+    h.outputs.expedite(); // a CRITICAL record's outputs: not after the flush
+    expect(values(h)).toEqual(['a', 'b', 'critical']);
+    expect(h.outputs.heldCount).toBe(0);
+    h.processRecord(2, 'c'); // the flush still runs: later outputs are held again
+    expect(h.outputs.heldCount).toBe(1);
+    h.producer.ack(0);
+    await committing;
+    expect(h.committed()).toBe(1);
+    expect(values(h)).toEqual(['a', 'b', 'critical', 'c']);
+  });
+
   it('at-least-once: a barrier asked for during a flush also flushes what that flush held', async () => {
     const h = engineHarness({ flushBarrier: true });
     h.processRecord(0, 'a');
