@@ -30,15 +30,27 @@ export interface PriorityLaneSchedulerOptions {
 }
 
 interface Queue<T> {
+  readonly name: string;
   items: ScheduledItem<T>[];
   head: number;
   byConflationKey: Map<string, ScheduledItem<T>>;
+  /** The lane whose list this queue is on (its head's lane), or -1 when empty or handed out. */
+  lane: number;
+  /** Neighbours on that lane's list, in order of arrival of their heads. */
+  prev: Queue<T> | undefined;
+  next: Queue<T> | undefined;
+}
+
+/** Queues whose head is on one lane, oldest head first: a list through the queues themselves. */
+interface Lane<T> {
+  first: Queue<T> | undefined;
+  last: Queue<T> | undefined;
 }
 
 export class PriorityLaneScheduler<T> {
   private readonly queues = new Map<string, Queue<T>>();
   /** Per lane: queues whose current head is on that lane, in order of arrival of that head. */
-  private readonly lanes: Map<string, true>[] = PRIORITIES.map(() => new Map());
+  private readonly lanes: Lane<T>[] = PRIORITIES.map(() => ({ first: undefined, last: undefined }));
   private readonly inFlight = PRIORITIES.map(() => 0);
   private readonly limits: number[];
   private readonly agingMs: number;
@@ -55,7 +67,15 @@ export class PriorityLaneScheduler<T> {
   enqueue(queue: string, value: T, priority: Priority, now: number, conflationKey?: string): boolean {
     let q = this.queues.get(queue);
     if (!q) {
-      q = { items: [], head: 0, byConflationKey: new Map() };
+      q = {
+        name: queue,
+        items: [],
+        head: 0,
+        byConflationKey: new Map(),
+        lane: -1,
+        prev: undefined,
+        next: undefined,
+      };
       this.queues.set(queue, q);
     }
     if (conflationKey !== undefined && q.items.length - q.head >= this.conflateAbove) {
@@ -69,32 +89,29 @@ export class PriorityLaneScheduler<T> {
     q.items.push(item);
     if (conflationKey !== undefined) q.byConflationKey.set(conflationKey, item);
     this.size++;
-    if (q.items.length - q.head === 1) this.lanes[priorityRank(priority)]!.set(queue, true);
+    if (q.items.length - q.head === 1) this.join(q, priorityRank(priority));
     return true;
   }
 
   /** The next item to process, or undefined when nothing is eligible. */
   next(now: number): ScheduledItem<T> | undefined {
-    let bestLane = -1;
     let bestScore = Number.POSITIVE_INFINITY;
     let bestQueue: Queue<T> | undefined;
     for (let lane = 0; lane < this.lanes.length; lane++) {
-      if (this.inFlight[lane]! >= this.limits[lane]!) continue;
-      const first = this.lanes[lane]!.keys().next();
-      if (first.done) continue;
-      const q = this.queues.get(first.value)!;
+      const q = this.lanes[lane]!.first;
+      if (q === undefined || this.inFlight[lane]! >= this.limits[lane]!) continue;
       const head = q.items[q.head]!;
       const score =
         lane === 0 ? Number.NEGATIVE_INFINITY : lane - Math.floor((now - head.enqueuedAt) / this.agingMs);
       if (score < bestScore) {
         bestScore = score;
-        bestLane = lane;
         bestQueue = q;
       }
     }
     if (!bestQueue) return undefined;
+    const bestLane = bestQueue.lane;
     const item = bestQueue.items[bestQueue.head]!;
-    this.lanes[bestLane]!.delete(item.queue);
+    this.leave(bestQueue);
     bestQueue.head++;
     this.size--;
     if (item.conflationKey !== undefined && bestQueue.byConflationKey.get(item.conflationKey) === item) {
@@ -108,10 +125,34 @@ export class PriorityLaneScheduler<T> {
         bestQueue.items = bestQueue.items.slice(bestQueue.head);
         bestQueue.head = 0;
       }
-      this.lanes[priorityRank(bestQueue.items[bestQueue.head]!.priority)]!.set(item.queue, true);
+      this.join(bestQueue, priorityRank(bestQueue.items[bestQueue.head]!.priority));
     }
     this.inFlight[bestLane]!++;
     return item;
+  }
+
+  /** Puts `q` last on `lane`'s list (its head is now on that lane). */
+  private join(q: Queue<T>, lane: number): void {
+    const l = this.lanes[lane]!;
+    q.lane = lane;
+    q.prev = l.last;
+    q.next = undefined;
+    if (l.last) l.last.next = q;
+    else l.first = q;
+    l.last = q;
+  }
+
+  /** Takes `q` off its lane's list, if on one. */
+  private leave(q: Queue<T>): void {
+    if (q.lane < 0) return;
+    const l = this.lanes[q.lane]!;
+    if (q.prev) q.prev.next = q.next;
+    else l.first = q.next;
+    if (q.next) q.next.prev = q.prev;
+    else l.last = q.prev;
+    q.lane = -1;
+    q.prev = undefined;
+    q.next = undefined;
   }
 
   /** Marks an item handed out by `next` as finished, freeing its lane's in-flight slot. */
@@ -125,7 +166,7 @@ export class PriorityLaneScheduler<T> {
     if (!q) return [];
     const waiting = q.items.slice(q.head);
     this.queues.delete(queue);
-    for (const lane of this.lanes) lane.delete(queue);
+    this.leave(q);
     this.size -= waiting.length;
     return waiting;
   }

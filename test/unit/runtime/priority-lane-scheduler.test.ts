@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PriorityLaneScheduler } from '../../../runtime/lanes/priority-lane-scheduler.js';
+import { PriorityLaneScheduler, type ScheduledItem } from '../../../runtime/lanes/priority-lane-scheduler.js';
+import { PRIORITIES, type Priority, priorityRank } from '../../../schemas/catalog.js';
 
 function drain<T>(s: PriorityLaneScheduler<T>, now: number): T[][] {
   const out: T[][] = [];
@@ -89,5 +90,94 @@ describe('PriorityLaneScheduler', () => {
     expect(s.drop('x').map((i) => i.values[0])).toEqual(['1', '2']);
     expect(s.next(0)).toBeUndefined();
     expect(s.pending).toBe(0);
+  });
+
+  it('hands out what a plain model of its rules does, over random enqueues, releases and drops', () => {
+    // The model: per lane, the non-empty queue whose head became head earliest; among lanes under
+    // their in-flight limit, the best score (CRITICAL always first, others aged by agingMs).
+    type M = { v: string; p: Priority; at: number; key?: string; merged: string[] };
+    const queues = new Map<string, { items: M[]; since: number }>();
+    let clock = 0;
+    const inFlight = PRIORITIES.map(() => 0);
+    const limits = [Number.POSITIVE_INFINITY, 3, Number.POSITIVE_INFINITY, 2];
+    const modelNext = (now: number): { queue: string; item: M } | undefined => {
+      let best: { queue: string; item: M; score: number; lane: number; since: number } | undefined;
+      for (const [queue, q] of queues) {
+        const head = q.items[0];
+        if (!head) continue;
+        const lane = priorityRank(head.p);
+        if (inFlight[lane]! >= limits[lane]!) continue;
+        const score = lane === 0 ? Number.NEGATIVE_INFINITY : lane - Math.floor((now - head.at) / 50);
+        if (
+          !best ||
+          score < best.score ||
+          (score === best.score && (lane < best.lane || (lane === best.lane && q.since < best.since)))
+        )
+          best = { queue, item: head, score, lane, since: q.since };
+      }
+      if (!best) return undefined;
+      const q = queues.get(best.queue)!;
+      q.items.shift();
+      q.since = ++clock;
+      inFlight[best.lane]!++;
+      return best;
+    };
+    const s = new PriorityLaneScheduler<string>({
+      agingMs: 50,
+      conflateAbove: 3,
+      inFlightLimits: { HIGH: 3, BACKGROUND: 2 },
+    });
+    const handedOut: { item: ScheduledItem<string>; lane: number }[] = [];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    let now = 0;
+    for (let step = 0; step < 20_000; step++) {
+      now += rand(4);
+      const op = rand(10);
+      if (op < 5) {
+        const queue = `q${rand(5)}`;
+        const p = PRIORITIES[rand(4)]!;
+        const key = rand(3) === 0 ? undefined : `k${rand(3)}`;
+        const v = `v${step}`;
+        let q = queues.get(queue);
+        if (!q) {
+          q = { items: [], since: 0 };
+          queues.set(queue, q);
+        }
+        let merged = false;
+        if (key !== undefined && q.items.length >= 3) {
+          const waiting = q.items.findLast((m) => m.key === key);
+          if (waiting) {
+            waiting.merged.push(v);
+            merged = true;
+          }
+        }
+        if (!merged) {
+          if (q.items.length === 0) q.since = ++clock;
+          q.items.push({ v, p, at: now, key, merged: [v] });
+        }
+        expect(s.enqueue(queue, v, p, now, key)).toBe(!merged);
+      } else if (op < 8) {
+        const expected = modelNext(now);
+        const item = s.next(now);
+        expect(item && { queue: item.queue, values: item.values }).toEqual(
+          expected && { queue: expected.queue, values: expected.item.merged },
+        );
+        if (item) handedOut.push({ item, lane: priorityRank(item.priority) });
+      } else if (op < 9 && handedOut.length > 0) {
+        const { item, lane } = handedOut.splice(rand(handedOut.length), 1)[0]!;
+        s.release(item);
+        inFlight[lane]!--;
+      } else if (op === 9 && rand(20) === 0) {
+        const queue = `q${rand(5)}`;
+        const dropped = s.drop(queue).map((i) => i.values);
+        expect(dropped).toEqual((queues.get(queue)?.items ?? []).map((m) => m.merged));
+        queues.delete(queue);
+      }
+      expect(s.pending).toBe([...queues.values()].reduce((n, q) => n + q.items.length, 0));
+    }
   });
 });
