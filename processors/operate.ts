@@ -140,16 +140,18 @@ export function fusableStage(stream: Observable<unknown>): FusableStage | undefi
 }
 
 /**
- * Hands `value` to a stage's `next` the way the RxJS path does: traced when a span is active, a
- * throw becomes `fail`. No closure is made for the untraced call (it runs once per stage per record).
+ * Hands `value` to a stage's `next` the way the RxJS path does: traced when a span is active (the
+ * caller looked once per record: `traced`), a throw becomes `fail`. No closure is made for the
+ * untraced call (it runs once per stage per record).
  */
 export function callStage<T>(
   stage: string,
   out: StageOutput<unknown>,
   handlers: StageHandlers<T>,
   value: T,
+  traced: boolean,
 ): void {
-  if (trace.getActiveSpan()) {
+  if (traced) {
     tracedNext(stage, () => handlers.next(value), out);
     return;
   }

@@ -10,6 +10,7 @@
 // Any other stage — `merge`, a user `pipe`, a join over two inputs — leaves the sub-topology on the
 // RxJS path.
 
+import { trace } from '@opentelemetry/api';
 import { Observable } from 'rxjs';
 import {
   callStage,
@@ -104,6 +105,9 @@ export function fuse(
   for (const f of fused.values()) f.children.sort((a, b) => leafIndex(a) - leafIndex(b));
 
   let dead = false;
+  // A span is active for the record going through now (the runtime traces it): looked up once per
+  // record, not once per stage. Emits outside a record (punctuation) run without one, as before.
+  let traced = false;
   const finalizers: (() => void)[] = [];
   const fail = (stage: string, error: unknown) => {
     if (dead) return;
@@ -151,14 +155,21 @@ export function fuse(
     const h = handlers;
     if (h.finalize) finalizers.push(() => h.finalize?.());
     f.accept = (value) => {
-      if (!dead) callStage(stage, out, h, value);
+      if (!dead) callStage(stage, out, h, value, traced);
     };
   }
 
   const inputs = new Map<string, (record: StreamRecord<unknown, unknown>) => void>();
   for (const [topic, node] of blueprint.sources) {
     const entry = fused.get(node)!;
-    inputs.set(topic, (record) => entry.accept(record));
+    inputs.set(topic, (record) => {
+      traced = trace.getActiveSpan() !== undefined;
+      try {
+        entry.accept(record);
+      } finally {
+        traced = false;
+      }
+    });
   }
   return {
     inputs,
