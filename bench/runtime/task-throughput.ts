@@ -44,7 +44,7 @@ const tasks = new Map(
     return sub.sourceTopics.map((t) => [t, task] as const);
   }),
 );
-const N = 300_000;
+const N = Number(process.env.N ?? 300_000);
 let outputs = 0;
 const started = performance.now();
 const cpu0 = process.cpuUsage();
