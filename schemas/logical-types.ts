@@ -21,6 +21,20 @@ export function isUuid(value: string): boolean {
   return true;
 }
 
+/** The part of avsc's (untyped) Tap the decimal fast path uses. */
+interface AvscTap {
+  buf: Buffer;
+  pos: number;
+  readLong(): number;
+  writeLong(n: number): void;
+  _invalidate(): void;
+}
+
+/** avsc's own `LogicalType#_write` (avsc's typings leave the tap methods out). */
+const LOGICAL_WRITE = (
+  avro.types.LogicalType.prototype as unknown as { _write(tap: AvscTap, value: unknown): void }
+)._write;
+
 interface DecimalSchema {
   precision?: unknown;
   scale?: unknown;
@@ -79,6 +93,44 @@ export class DecimalType extends avro.types.LogicalType {
       this.encoded.set(value, bytes);
     }
     return bytes;
+  }
+
+  // The hot path, without avsc's Buffer per value: `BytesType` copies every decimal's bytes into a
+  // pooled Buffer before `_fromValue` sees them, and copies them again on write. Both read and
+  // write the same Avro `bytes` encoding (zig-zag length, then the bytes) straight from and into
+  // the tap's buffer; a short or negative length leaves the tap invalid, as avsc's own reads do.
+  protected _read(tap: AvscTap): string | undefined {
+    const len = tap.readLong();
+    if (len < 0) {
+      tap._invalidate();
+      return undefined;
+    }
+    const pos = tap.pos;
+    tap.pos += len;
+    if (tap.pos > tap.buf.length) return undefined;
+    if (len === 0 || len > 6) return decodeDecimal(tap.buf.subarray(pos, pos + len), this.scale);
+    const unscaled = tap.buf.readIntBE(pos, len);
+    let value = this.decoded.get(unscaled);
+    if (value === undefined) {
+      value = decodeDecimal(tap.buf.subarray(pos, pos + len), this.scale);
+      if (this.decoded.size >= CACHE_LIMIT) this.decoded.clear();
+      this.decoded.set(unscaled, value);
+    }
+    return value;
+  }
+
+  protected _write(tap: AvscTap, value: unknown): void {
+    const bytes = this._toValue(value);
+    if (bytes === undefined) {
+      LOGICAL_WRITE.call(this, tap, value); // throws avsc's invalid-value error, as before
+      return;
+    }
+    const len = bytes.length;
+    tap.writeLong(len);
+    const pos = tap.pos;
+    tap.pos += len;
+    if (tap.pos > tap.buf.length) return; // avsc grows the buffer and writes again
+    for (let i = 0; i < len; i++) tap.buf[pos + i] = bytes[i]!;
   }
 
   // avsc hands the resolver what the *writer* type read: a decimal writer already produced the

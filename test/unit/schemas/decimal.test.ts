@@ -95,6 +95,36 @@ describe('decimal fields of an Avro type (DecimalType, with its value caches)', 
       }
   });
 
+  it('reads and writes the tap directly: long values, buffers avsc must grow, truncated and negative lengths', () => {
+    // Past 6 bytes (no cache), zero, and negatives, each like the plain encoding.
+    for (const v of [
+      '9999999999.99999999',
+      '-9999999999.99999999',
+      '0.00000000',
+      '-0.00000001',
+      '1.00000000',
+    ]) {
+      const bytes = type.toBuffer(v);
+      expect(bytes.subarray(1).equals(encodeDecimal(v, 8)), v).toBe(true);
+      expect(type.fromBuffer(bytes)).toBe(v);
+    }
+    // Thousands of decimals in one value: avsc's scratch buffer overflows and it writes again.
+    const many = avro.Type.forSchema(
+      {
+        type: 'array',
+        items: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 8 },
+      } as avro.Schema,
+      { logicalTypes: LOGICAL_TYPES },
+    );
+    const values = Array.from({ length: 5_000 }, (_, i) => toDecimal(i * 1234567.891, 8));
+    expect(many.fromBuffer(many.toBuffer(values))).toEqual(values);
+    // Cut short inside the bytes, or a negative length: refused, never read past the end.
+    const whole = type.toBuffer('12345.67800000');
+    expect(() => type.fromBuffer(whole.subarray(0, whole.length - 1))).toThrow(/truncated/);
+    expect(() => type.fromBuffer(Buffer.from([0x01]))).toThrow(/truncated/); // length -1
+    expect(type.decode(whole.subarray(0, 3)).offset).toBe(-1);
+  });
+
   it('still refuses what does not fit, however often it is asked', () => {
     for (let i = 0; i < 3; i++) {
       expect(type.isValid('1.123456789')).toBe(false); // 9 fraction digits at scale 8
