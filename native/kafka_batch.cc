@@ -20,7 +20,7 @@
 //   consumeNow(client, max) -> batch
 //     The same, on the calling thread and without waiting: what librdkafka has already queued.
 //
-//   watch(client, callback) -> close()
+//   watch(client, callback, main?) -> close()
 //     Calls back on the event loop when the consumer's queue receives something after it was read
 //     empty (librdkafka's queue IO event on a pipe, polled by libuv). With consumeNow, a consumer
 //     reads on the main thread and waits with no thread hop, no timer and no busy loop.
@@ -397,11 +397,13 @@ NAN_METHOD(ConsumeNow) {
   info.GetReturnValue().Set(result);
 }
 
-// watch(client, callback) -> close(): calls `callback` on the event loop whenever records (or any
-// other event) arrive on the consumer's queue after it was last read empty. librdkafka writes a
-// byte to a pipe when an op lands on its queue (rd_kafka_queue_io_event_enable); libuv polls the
-// pipe. So an idle consumer waits with no thread and no timer, and reads with consumeNow.
-// close() must run before the consumer disconnects (it holds a reference to the queue).
+// watch(client, callback, main?) -> close(): calls `callback` on the event loop whenever records
+// (or any other event) arrive on the consumer's queue after it was last read empty — or, with
+// `main`, on the client's main queue (a producer's delivery reports and errors, served by
+// rd_kafka_poll). librdkafka writes a byte to a pipe when an op lands on the queue
+// (rd_kafka_queue_io_event_enable); libuv polls the pipe. So an idle consumer waits with no thread
+// and no timer, and reads with consumeNow; a producer polls only when there is something to serve.
+// close() must run before the client disconnects (it holds a reference to the queue).
 struct Watch {
   uv_poll_t poll;
   int fds[2] = {-1, -1};
@@ -439,10 +441,11 @@ NAN_METHOD(CloseWatch) {
 
 NAN_METHOD(WatchMethod) {
   rd_kafka_t* rk = Peek::handle(info[0]);
-  if (rk == nullptr) return Nan::ThrowError("watch: the consumer is not connected");
+  if (rk == nullptr) return Nan::ThrowError("watch: the client is not connected");
   if (!info[1]->IsFunction()) return Nan::ThrowTypeError("watch: callback required");
-  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
-  if (queue == nullptr) return Nan::ThrowError("watch: the client has no consumer queue");
+  const bool main = info.Length() > 2 && info[2]->IsTrue();
+  rd_kafka_queue_t* queue = main ? rd_kafka_queue_get_main(rk) : rd_kafka_queue_get_consumer(rk);
+  if (queue == nullptr) return Nan::ThrowError("watch: the client has no such queue");
   auto* w = new Watch();
   if (pipe2(w->fds, O_NONBLOCK | O_CLOEXEC) != 0) {
     rd_kafka_queue_destroy(queue);

@@ -48,7 +48,7 @@ interface Addon {
     cb: (err: (Error & { code?: number }) | null, batch?: PackedBatch) => void,
   ): void;
   consumeNow(client: object, max: number): PackedBatch;
-  watch(client: object, onArrival: () => void): () => void;
+  watch(client: object, onArrival: () => void, main?: boolean): () => void;
   librdkafkaVersion: string;
 }
 
@@ -333,6 +333,15 @@ export function consumeNow(native: Kafka.KafkaConsumer, max: number): Kafka.Mess
  */
 export function watchConsumer(native: Kafka.KafkaConsumer, onArrival: () => void): () => void {
   return addon!.watch(clientOf(native), onArrival);
+}
+
+/**
+ * Calls `onEvent` on the event loop when the producer's main queue receives anything (a delivery
+ * report, an error) after it was last served: poll then, instead of on a timer. Returns the
+ * function that stops watching; call it before the producer disconnects.
+ */
+export function watchProducer(native: Kafka.Producer, onEvent: () => void): () => void {
+  return addon!.watch(clientOf(native), onEvent, true);
 }
 
 /** Consumption through the addon is possible. */

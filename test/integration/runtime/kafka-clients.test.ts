@@ -106,6 +106,23 @@ describe('Kafka clients', () => {
     }
   });
 
+  it('serves delivery reports when librdkafka signals them, with no polling timer', async () => {
+    const topic = uniqueName('it-reports');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 1)]);
+    const producer = new BusProducer({ connection });
+    await producer.connect();
+    // No timer polls this producer (node-rdkafka keeps its interval handle in `pollInterval`):
+    // each report below reaches its promise only because the main queue's signal made it poll.
+    expect((producer.native as unknown as { pollInterval?: unknown }).pollInterval).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 200)); // idle between sends: nothing else polls
+      const report = await producer.send({ topic, key: 'k', value: Buffer.from(String(i)) });
+      expect(report.offset).toBe(i);
+    }
+    await producer.disconnect();
+  });
+
   it('resumes a group from its committed offsets', async () => {
     const topic = uniqueName('it-commit');
     created.push(topic);
