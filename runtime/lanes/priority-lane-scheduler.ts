@@ -30,7 +30,6 @@ export interface PriorityLaneSchedulerOptions {
 }
 
 interface Queue<T> {
-  readonly name: string;
   items: ScheduledItem<T>[];
   head: number;
   byConflationKey: Map<string, ScheduledItem<T>>;
@@ -68,7 +67,6 @@ export class PriorityLaneScheduler<T> {
     let q = this.queues.get(queue);
     if (!q) {
       q = {
-        name: queue,
         items: [],
         head: 0,
         byConflationKey: new Map(),
