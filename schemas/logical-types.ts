@@ -69,12 +69,16 @@ export class DecimalType extends avro.types.LogicalType {
 
   protected override _fromValue(bytes: Buffer | undefined): string | undefined {
     // undefined = the tap ran past the end; the decoder reports that as truncation.
-    if (bytes === undefined) return undefined;
-    if (bytes.length === 0 || bytes.length > 6) return decodeDecimal(bytes, this.scale);
-    const unscaled = bytes.readIntBE(0, bytes.length);
+    return bytes === undefined ? undefined : this.decodeAt(bytes, 0, bytes.length);
+  }
+
+  /** The decimal in `buf[pos, pos + len)`, through the cache when it fits 6 bytes. */
+  private decodeAt(buf: Buffer, pos: number, len: number): string {
+    if (len === 0 || len > 6) return decodeDecimal(buf.subarray(pos, pos + len), this.scale);
+    const unscaled = buf.readIntBE(pos, len);
     let value = this.decoded.get(unscaled);
     if (value === undefined) {
-      value = decodeDecimal(bytes, this.scale);
+      value = decodeDecimal(buf.subarray(pos, pos + len), this.scale);
       if (this.decoded.size >= CACHE_LIMIT) this.decoded.clear();
       this.decoded.set(unscaled, value);
     }
@@ -107,16 +111,7 @@ export class DecimalType extends avro.types.LogicalType {
     }
     const pos = tap.pos;
     tap.pos += len;
-    if (tap.pos > tap.buf.length) return undefined;
-    if (len === 0 || len > 6) return decodeDecimal(tap.buf.subarray(pos, pos + len), this.scale);
-    const unscaled = tap.buf.readIntBE(pos, len);
-    let value = this.decoded.get(unscaled);
-    if (value === undefined) {
-      value = decodeDecimal(tap.buf.subarray(pos, pos + len), this.scale);
-      if (this.decoded.size >= CACHE_LIMIT) this.decoded.clear();
-      this.decoded.set(unscaled, value);
-    }
-    return value;
+    return tap.pos > tap.buf.length ? undefined : this.decodeAt(tap.buf, pos, len);
   }
 
   protected _write(tap: AvscTap, value: unknown): void {

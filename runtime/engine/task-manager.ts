@@ -38,8 +38,6 @@ export { LISTED_TASK_STATES, type StoreProviderFactory, type TaskManagerOptions,
 export class TaskManager {
   private readonly tasks = new Map<string, TaskState>();
   private readonly subOfTopic = new Map<string, SubtopologyPlan>();
-  /** `stateOf` per source topic and partition (looked up per record); emptied when tasks change. */
-  private readonly byPartition = new Map<string, (TaskState | undefined)[]>();
   private readonly clock: Clock;
   /** Records restored per store, for readiness and logs. */
   restoredRecords = 0;
@@ -106,7 +104,6 @@ export class TaskManager {
           abort: new AbortController(),
         };
         this.tasks.set(taskId, state);
-        this.byPartition.clear();
         fresh.push(state);
       }
       state.owned.set(`${tp.topic}:${tp.partition}`, { topic: tp.topic, partition: tp.partition });
@@ -199,7 +196,6 @@ export class TaskManager {
       if (state.owned.size === 0) {
         this.close(state);
         this.tasks.delete(state.taskId);
-        this.byPartition.clear();
         this.options.logger.info({ taskId: state.taskId }, 'task closed');
       }
     }
@@ -208,7 +204,6 @@ export class TaskManager {
   closeAll(): void {
     for (const state of this.tasks.values()) this.close(state);
     this.tasks.clear();
-    this.byPartition.clear();
   }
 
   get taskIds(): string[] {
@@ -216,18 +211,8 @@ export class TaskManager {
   }
 
   private stateOf(topic: string, partition: number): TaskState | undefined {
-    let slots = this.byPartition.get(topic);
-    if (slots === undefined) {
-      slots = [];
-      this.byPartition.set(topic, slots);
-    }
-    let state = slots[partition];
-    if (state === undefined) {
-      const sub = this.subOfTopic.get(topic);
-      state = sub ? this.tasks.get(`${sub.id}_${partition}`) : undefined;
-      if (state !== undefined) slots[partition] = state;
-    }
-    return state;
+    const sub = this.subOfTopic.get(topic);
+    return sub ? this.tasks.get(`${sub.id}_${partition}`) : undefined;
   }
 
   /**

@@ -48,6 +48,16 @@ async function readN(
   return got;
 }
 
+/** A new domain topic of `partitions` (deleted after the file) and a connected producer. */
+async function producerOnNewTopic(prefix: string, partitions: number) {
+  const topic = uniqueName(prefix);
+  created.push(topic);
+  await topics.ensure([domainTopic(topic, partitions)]);
+  const producer = new BusProducer({ connection });
+  await producer.connect();
+  return { topic, producer };
+}
+
 describe('Kafka clients', () => {
   it('reports only failures when asked, and a flush that runs out of time is a retriable ERR__TIMED_OUT', async () => {
     const topic = uniqueName('it-only-errors');
@@ -80,11 +90,7 @@ describe('Kafka clients', () => {
   });
 
   it('produces with delivery reports and consumes every record in per-partition order', async () => {
-    const topic = uniqueName('it-clients');
-    created.push(topic);
-    await topics.ensure([domainTopic(topic, 3)]);
-    const producer = new BusProducer({ connection });
-    await producer.connect();
+    const { topic, producer } = await producerOnNewTopic('it-clients', 3);
     const records = Array.from({ length: 300 }, (_, i) => ({
       topic,
       key: `k${i % 7}`,
@@ -107,11 +113,7 @@ describe('Kafka clients', () => {
   });
 
   it('serves delivery reports when librdkafka signals them, with no polling timer', async () => {
-    const topic = uniqueName('it-reports');
-    created.push(topic);
-    await topics.ensure([domainTopic(topic, 1)]);
-    const producer = new BusProducer({ connection });
-    await producer.connect();
+    const { topic, producer } = await producerOnNewTopic('it-reports', 1);
     // No timer polls this producer (node-rdkafka keeps its interval handle in `pollInterval`):
     // each report below reaches its promise only because the main queue's signal made it poll.
     expect((producer.native as unknown as { pollInterval?: unknown }).pollInterval).toBeUndefined();
@@ -124,11 +126,7 @@ describe('Kafka clients', () => {
   });
 
   it('resumes a group from its committed offsets', async () => {
-    const topic = uniqueName('it-commit');
-    created.push(topic);
-    await topics.ensure([domainTopic(topic, 1)]);
-    const producer = new BusProducer({ connection });
-    await producer.connect();
+    const { topic, producer } = await producerOnNewTopic('it-commit', 1);
     await producer.sendAll(
       Array.from({ length: 10 }, (_, i) => ({ topic, key: 'a', value: Buffer.from(`first-${i}`) })),
     );
