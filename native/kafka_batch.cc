@@ -15,9 +15,11 @@
 //   consumeBatch(client, max, timeoutMs, callback(err, batch))
 //     In the libuv threadpool, polls up to `max` records as node-rdkafka's consume(n) does (the
 //     first wait up to `timeoutMs`, the rest without waiting; a partition EOF does not end the
-//     batch) and packs them into one Buffer plus typed arrays of offsets: one crossing per batch.
+//     batch) and packs them into one exactly sized Buffer (offsets, positions and bytes; see
+//     Collector): one crossing and one allocation per batch. Calls back with undefined when no
+//     record came.
 //
-//   consumeNow(client, max) -> batch
+//   consumeNow(client, max) -> batch | undefined
 //     The same, on the calling thread and without waiting: what librdkafka has already queued.
 //
 //   watch(client, callback, main?) -> close()
@@ -162,126 +164,128 @@ NAN_METHOD(ProduceBatch) {
   info.GetReturnValue().Set(result);
 }
 
-// A growing malloc'd byte area handed to JS without a copy.
-struct Bytes {
-  char* data = nullptr;
-  size_t length = 0, capacity = 0;
-  ~Bytes() { free(data); }
-  int32_t append(const void* bytes, size_t n) {
-    if (length + n > capacity) {
-      size_t next = capacity == 0 ? 64 * 1024 : capacity * 2;
-      while (next < length + n) next *= 2;
-      char* grown = static_cast<char*>(realloc(data, next));
-      if (grown == nullptr) return -1;
-      data = grown;
-      capacity = next;
-    }
-    if (n > 0) memcpy(data + length, bytes, n);
-    const int32_t at = static_cast<int32_t>(length);
-    length += n;
-    return at;
-  }
-  char* release() {
-    char* d = data;
-    data = nullptr;
-    length = capacity = 0;
-    return d;
-  }
-};
-
 // Per consumed record, Int32 fields (`meta`) and Float64 fields (`positions`).
 constexpr int C_TOPIC = 0, C_PARTITION = 1, C_KEY_OFF = 2, C_KEY_LEN = 3, C_VALUE_OFF = 4, C_VALUE_LEN = 5,
               C_HEADERS_AT = 6, C_HEADERS_N = 7, C_STRIDE = 8;
 constexpr int P_OFFSET = 0, P_TIMESTAMP = 1, P_STRIDE = 2;
 
-// Consumed records packed for JS: one Buffer of bytes plus typed arrays of offsets into it.
+// A JS string for a topic or header name. Batches carry the same handful every time, so each is
+// made (and internalized) once per process, not once per batch; the cache is bounded and belongs to
+// the first isolate that uses it (the addon is not used from worker threads).
+v8::Local<v8::String> cachedString(const std::string& s) {
+  struct Entry {
+    std::string text;
+    Nan::Persistent<v8::String>* value;
+  };
+  static std::vector<Entry> cache;
+  static v8::Isolate* owner = nullptr;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (owner == nullptr) owner = isolate;
+  if (owner == isolate) {
+    for (const Entry& e : cache)
+      if (e.text == s) return Nan::New(*e.value);
+  }
+  v8::Local<v8::String> made = Nan::New(s.data(), static_cast<int>(s.size())).ToLocalChecked();
+  if (owner == isolate && cache.size() < 256) cache.push_back({s, new Nan::Persistent<v8::String>(made)});
+  return made;
+}
+
+// Consumed records packed for JS in one Buffer, allocated once per batch at its exact size:
+//
+//   meta      Int32 × count × C_STRIDE     (offsets below are into this same Buffer)
+//   headers   Int32 × headerCount × 3      (name index, value offset, value length or -1)
+//   padding   to a multiple of 8
+//   positions Float64 × count × P_STRIDE   (offset, timestamp)
+//   bytes     keys, values and header values
+//
+// beside the batch's tables of topic and header names. Records are polled first and packed after,
+// so the size is known: no growing area, no realloc, and one backing store for V8 per batch instead
+// of four.
 class Collector {
  public:
-  uint32_t count() const { return count_; }
+  Collector() = default;
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+  ~Collector() {
+    for (rd_kafka_message_t* m : messages_) rd_kafka_message_destroy(m);
+    free(data_);
+  }
+
+  uint32_t count() const { return static_cast<uint32_t>(messages_.size()); }
   rd_kafka_resp_err_t error() const { return error_; }
 
   // Polls up to `max` records as node-rdkafka's consume(n) does: the first wait up to `timeoutMs`,
   // the rest without waiting; with `eofWait`, an EOF after records waits at most 1 ms for more.
-  // False: out of memory.
+  // Then packs them. False: out of memory.
   bool poll(rd_kafka_t* rk, uint32_t max, int timeoutMs, bool eofWait) {
     int timeout = timeoutMs;
     uint32_t eofs = 0;
-    while (count_ < max) {
+    while (messages_.size() < max) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, timeout);
       if (m == nullptr) break;  // timed out
       const Taken taken = take(m, max, eofs);
-      if (taken == Taken::NoMemory) return false;
       if (taken == Taken::Stop) break;
       if (taken == Taken::Eof) {
-        if (count_ > 0 && eofWait) timeout = 1;
+        if (!messages_.empty() && eofWait) timeout = 1;
       } else {
         timeout = 0;
       }
     }
-    return true;
+    return pack();
   }
 
-  // The batch, or an Error with librdkafka's code.
+  // [count, headerCount, data, topics, names]; undefined when no record came; or an Error with
+  // librdkafka's code.
   v8::Local<v8::Value> result() {
     if (error_ != RD_KAFKA_RESP_ERR_NO_ERROR) {
       v8::Local<v8::Object> e = Nan::Error(errorText_.c_str()).As<v8::Object>();
       Nan::Set(e, Nan::New("code").ToLocalChecked(), Nan::New<v8::Int32>(static_cast<int32_t>(error_)));
       return e;
     }
-    v8::Local<v8::Object> batch = Nan::New<v8::Object>();
-    Nan::Set(batch, Nan::New("count").ToLocalChecked(), Nan::New<v8::Uint32>(count_));
-    Nan::Set(batch, Nan::New("topics").ToLocalChecked(), list(topics_));
-    Nan::Set(batch, Nan::New("names").ToLocalChecked(), list(names_));
-    const size_t length = bytes_.length;
-    char* data = bytes_.release();
-    Nan::Set(batch, Nan::New("data").ToLocalChecked(),
-             Nan::NewBuffer(data != nullptr ? data : static_cast<char*>(malloc(1)), length,
-                            [](char* d, void*) { free(d); }, nullptr)
-                 .ToLocalChecked());
-    Nan::Set(batch, Nan::New("meta").ToLocalChecked(), int32s(meta_));
-    Nan::Set(batch, Nan::New("headers").ToLocalChecked(), int32s(headers_));
-    v8::Local<v8::ArrayBuffer> pb = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), positions_.size() * sizeof(double));
-    if (!positions_.empty()) memcpy(pb->Data(), positions_.data(), positions_.size() * sizeof(double));
-    Nan::Set(batch, Nan::New("positions").ToLocalChecked(), v8::Float64Array::New(pb, 0, positions_.size()));
+    if (data_ == nullptr) return Nan::Undefined();
+    v8::Local<v8::Array> batch = Nan::New<v8::Array>(5);
+    Nan::Set(batch, 0, Nan::New<v8::Uint32>(count_));
+    Nan::Set(batch, 1, Nan::New<v8::Uint32>(headerCount_));
+    char* data = data_;
+    data_ = nullptr;
+    Nan::Set(batch, 2, Nan::NewBuffer(data, length_, [](char* d, void*) { free(d); }, nullptr).ToLocalChecked());
+    Nan::Set(batch, 3, list(topics_));
+    Nan::Set(batch, 4, list(names_));
     return batch;
   }
 
  private:
-  enum class Taken { Record, Eof, Stop, NoMemory };
+  enum class Taken { Record, Eof, Stop };
 
-  // One polled message: packed (a record), skipped (an EOF), or the end of the batch (an error,
-  // reported when it comes first). Destroys the message.
+  // One polled message: kept (a record), skipped (an EOF), or the end of the batch (an error,
+  // reported when it comes first). Destroys what it does not keep.
   Taken take(rd_kafka_message_t* m, uint32_t max, uint32_t& eofs) {
-    Taken taken = Taken::Record;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      messages_.push_back(m);
+      return Taken::Record;
+    }
+    Taken taken = Taken::Stop;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       taken = ++eofs > max ? Taken::Stop : Taken::Eof;
-    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (count_ == 0) {
-        error_ = m->err;
-        errorText_ = rd_kafka_message_errstr(m);
-      }
-      taken = Taken::Stop;
-    } else if (!pack(m)) {
-      taken = Taken::NoMemory;
-    } else {
-      count_++;
+    } else if (messages_.empty()) {
+      error_ = m->err;
+      errorText_ = rd_kafka_message_errstr(m);
     }
     rd_kafka_message_destroy(m);
     return taken;
   }
 
-  static v8::Local<v8::Array> list(const std::vector<std::string>& items) {
-    v8::Local<v8::Array> a = Nan::New<v8::Array>(static_cast<int>(items.size()));
-    for (size_t i = 0; i < items.size(); i++)
-      Nan::Set(a, static_cast<uint32_t>(i),
-               Nan::New(items[i].data(), static_cast<int>(items[i].size())).ToLocalChecked());
-    return a;
+  static rd_kafka_headers_t* headersOf(const rd_kafka_message_t* m) {
+    rd_kafka_headers_t* hdrs = nullptr;
+    // Parsed once by librdkafka and kept with the message, so the second pass reads the same list.
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return nullptr;
+    return hdrs;
   }
 
-  static v8::Local<v8::Int32Array> int32s(const std::vector<int32_t>& items) {
-    v8::Local<v8::ArrayBuffer> b = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), items.size() * sizeof(int32_t));
-    if (!items.empty()) memcpy(b->Data(), items.data(), items.size() * sizeof(int32_t));
-    return v8::Int32Array::New(b, 0, items.size());
+  static v8::Local<v8::Array> list(const std::vector<std::string>& items) {
+    v8::Local<v8::Array> a = Nan::New<v8::Array>(static_cast<int>(items.size()));
+    for (size_t i = 0; i < items.size(); i++) Nan::Set(a, static_cast<uint32_t>(i), cachedString(items[i]));
+    return a;
   }
 
   // A record's topic or header name -> its index in `table`. Batches carry a handful of each, so a
@@ -293,57 +297,93 @@ class Collector {
     return static_cast<int32_t>(table.size() - 1);
   }
 
-  bool pack(const rd_kafka_message_t* m) {
-    if (m->rkt != lastTopic_) {
-      const char* topic = rd_kafka_topic_name(m->rkt);
-      lastTopic_ = m->rkt;
-      lastTopicIndex_ = indexOf(topics_, topic, strlen(topic));
-    }
-    const int32_t topicIndex = lastTopicIndex_;
-    int32_t keyAt = 0, keyLen = -1, valueAt = 0, valueLen = -1;
-    if (m->key != nullptr) {
-      keyAt = bytes_.append(m->key, m->key_len);
-      keyLen = static_cast<int32_t>(m->key_len);
-      if (keyAt < 0) return false;
-    }
-    if (m->payload != nullptr) {
-      valueAt = bytes_.append(m->payload, m->len);
-      valueLen = static_cast<int32_t>(m->len);
-      if (valueAt < 0) return false;
-    }
-    const int32_t headersAt = static_cast<int32_t>(headers_.size() / 3);
-    int32_t headerCount = 0;
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
-      const char* name;
-      const void* value;
-      size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
-        const int32_t at = value == nullptr ? 0 : bytes_.append(value, size);
-        if (at < 0) return false;
-        headers_.push_back(indexOf(names_, name, strlen(name)));
-        headers_.push_back(at);
-        headers_.push_back(value == nullptr ? -1 : static_cast<int32_t>(size));
-        headerCount++;
+  // Copies the kept messages into one exactly sized area (see the layout above) and destroys them.
+  bool pack() {
+    if (messages_.empty()) return true;
+    size_t bytes = 0, headerCount = 0;
+    for (const rd_kafka_message_t* m : messages_) {
+      if (m->key != nullptr) bytes += m->key_len;
+      if (m->payload != nullptr) bytes += m->len;
+      if (rd_kafka_headers_t* hdrs = headersOf(m)) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+          if (value != nullptr) bytes += size;
+          headerCount++;
+        }
       }
     }
-    rd_kafka_timestamp_type_t type;
-    const int64_t timestamp = rd_kafka_message_timestamp(m, &type);
-    meta_.insert(meta_.end(), {topicIndex, m->partition, keyAt, keyLen, valueAt, valueLen, headersAt, headerCount});
-    positions_.push_back(static_cast<double>(m->offset));
-    positions_.push_back(static_cast<double>(timestamp));
+    const size_t n = messages_.size();
+    const size_t headersAt = n * C_STRIDE * sizeof(int32_t);
+    const size_t positionsAt = (headersAt + headerCount * 3 * sizeof(int32_t) + 7) & ~static_cast<size_t>(7);
+    size_t at = positionsAt + n * P_STRIDE * sizeof(double);
+    const size_t length = at + bytes;
+    if (length > static_cast<size_t>(INT32_MAX)) return false;
+    data_ = static_cast<char*>(malloc(length));
+    if (data_ == nullptr) return false;
+    length_ = length;
+    count_ = static_cast<uint32_t>(n);
+    headerCount_ = static_cast<uint32_t>(headerCount);
+    auto* meta = reinterpret_cast<int32_t*>(data_);
+    auto* headers = reinterpret_cast<int32_t*>(data_ + headersAt);
+    auto* positions = reinterpret_cast<double*>(data_ + positionsAt);
+    auto copy = [&](const void* from, size_t size) {
+      const auto offset = static_cast<int32_t>(at);
+      if (size > 0) memcpy(data_ + at, from, size);
+      at += size;
+      return offset;
+    };
+    uint32_t header = 0;
+    for (size_t r = 0; r < n; r++) {
+      rd_kafka_message_t* m = messages_[r];
+      if (m->rkt != lastTopic_) {
+        const char* topic = rd_kafka_topic_name(m->rkt);
+        lastTopic_ = m->rkt;
+        lastTopicIndex_ = indexOf(topics_, topic, strlen(topic));
+      }
+      int32_t* e = meta + r * C_STRIDE;
+      e[C_TOPIC] = lastTopicIndex_;
+      e[C_PARTITION] = m->partition;
+      e[C_KEY_OFF] = m->key != nullptr ? copy(m->key, m->key_len) : 0;
+      e[C_KEY_LEN] = m->key != nullptr ? static_cast<int32_t>(m->key_len) : -1;
+      e[C_VALUE_OFF] = m->payload != nullptr ? copy(m->payload, m->len) : 0;
+      e[C_VALUE_LEN] = m->payload != nullptr ? static_cast<int32_t>(m->len) : -1;
+      e[C_HEADERS_AT] = static_cast<int32_t>(header);
+      int32_t recordHeaders = 0;
+      if (rd_kafka_headers_t* hdrs = headersOf(m)) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+          int32_t* h = headers + static_cast<size_t>(header) * 3;
+          h[0] = indexOf(names_, name, strlen(name));
+          h[1] = value != nullptr ? copy(value, size) : 0;
+          h[2] = value != nullptr ? static_cast<int32_t>(size) : -1;
+          header++;
+          recordHeaders++;
+        }
+      }
+      e[C_HEADERS_N] = recordHeaders;
+      rd_kafka_timestamp_type_t type;
+      positions[r * P_STRIDE + P_OFFSET] = static_cast<double>(m->offset);
+      positions[r * P_STRIDE + P_TIMESTAMP] = static_cast<double>(rd_kafka_message_timestamp(m, &type));
+      rd_kafka_message_destroy(m);
+      messages_[r] = nullptr;
+    }
+    messages_.clear();
     return true;
   }
 
-  uint32_t count_ = 0;
+  std::vector<rd_kafka_message_t*> messages_;
   rd_kafka_resp_err_t error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::string errorText_;
-  Bytes bytes_;
+  char* data_ = nullptr;
+  size_t length_ = 0;
+  uint32_t count_ = 0, headerCount_ = 0;
   std::vector<std::string> topics_, names_;
   const rd_kafka_topic_t* lastTopic_ = nullptr;
   int32_t lastTopicIndex_ = 0;
-  std::vector<int32_t> meta_, headers_;
-  std::vector<double> positions_;
 };
 
 class ConsumeBatch : public Nan::AsyncWorker {

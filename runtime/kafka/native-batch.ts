@@ -30,6 +30,9 @@ export interface PackedBatch {
   positions: Float64Array;
 }
 
+/** What the addon hands over for a batch: one Buffer (see `packed`) and its name tables. */
+type NativeBatch = [count: number, headerCount: number, data: Buffer, topics: string[], names: string[]];
+
 interface Addon {
   produceBatch(
     client: object,
@@ -45,9 +48,9 @@ interface Addon {
     client: object,
     max: number,
     timeoutMs: number,
-    cb: (err: (Error & { code?: number }) | null, batch?: PackedBatch) => void,
+    cb: (err: (Error & { code?: number }) | null, batch?: NativeBatch) => void,
   ): void;
-  consumeNow(client: object, max: number): PackedBatch;
+  consumeNow(client: object, max: number): NativeBatch | undefined;
   watch(client: object, onArrival: () => void, main?: boolean): () => void;
   librdkafkaVersion: string;
 }
@@ -313,8 +316,8 @@ export function consumeBatch(
   cb: (err: (Error & { code?: number }) | null, messages?: Kafka.Message[]) => void,
 ): void {
   addon!.consumeBatch(clientOf(native), max, timeoutMs, (err, batch) => {
-    if (err || !batch) cb(err ?? new Error('consumeBatch: no batch'));
-    else cb(null, unpack(batch));
+    if (err) cb(err);
+    else cb(null, batch ? unpack(packed(batch)) : []);
   });
 }
 
@@ -323,7 +326,8 @@ export function consumeBatch(
  * without waiting (empty when nothing is). Throws librdkafka's error (with its `code`).
  */
 export function consumeNow(native: Kafka.KafkaConsumer, max: number): Kafka.Message[] {
-  return unpack(addon!.consumeNow(clientOf(native), max));
+  const batch = addon!.consumeNow(clientOf(native), max);
+  return batch ? unpack(packed(batch)) : [];
 }
 
 /**
@@ -348,6 +352,27 @@ export function watchProducer(native: Kafka.Producer, onEvent: () => void): () =
 consumeBatch.available = (): boolean => addon !== undefined;
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The views of a batch as the addon packs it, all in its one Buffer (native/kafka_batch.cc,
+ * `Collector`): `meta` (Int32 × 8 per record), then `headers` (Int32 × 3 per header), padding to 8
+ * bytes, `positions` (Float64 × 2 per record), then the bytes that the offsets in `meta` and
+ * `headers` point into.
+ */
+export function packed([count, headerCount, data, topics, names]: NativeBatch): PackedBatch {
+  const { buffer, byteOffset } = data;
+  const headersAt = count * META * 4;
+  const positionsAt = (headersAt + headerCount * HEADER * 4 + 7) & ~7;
+  return {
+    count,
+    topics,
+    names,
+    data,
+    meta: new Int32Array(buffer, byteOffset, count * META),
+    headers: new Int32Array(buffer, byteOffset + headersAt, headerCount * HEADER),
+    positions: new Float64Array(buffer, byteOffset + positionsAt, count * 2),
+  };
+}
 
 /**
  * node-rdkafka shaped messages over one packed batch (values are views, not copies). A record's

@@ -2,7 +2,7 @@
 // and `unpack` turning one packed batch into node-rdkafka shaped messages. The round trip through
 // a real broker is test/integration/runtime/native-batch.test.ts.
 import { describe, expect, it } from 'vitest';
-import { nativeBatchStatus, type PackedBatch, unpack } from '../../../runtime/kafka/native-batch.js';
+import { nativeBatchStatus, type PackedBatch, packed, unpack } from '../../../runtime/kafka/native-batch.js';
 import { fromNativeHeaders, PackedHeaders } from '../../../runtime/kafka/native-headers.js';
 
 describe('native batch addon', () => {
@@ -40,6 +40,24 @@ describe('native batch addon', () => {
     expect(c).toMatchObject({ topic: 't-b', partition: 5, value: null, key: undefined, size: 0 });
     // Views, not copies: the batch buffer backs them.
     expect(a!.value!.buffer).toBe(data.buffer);
+  });
+
+  it("reads the addon's one-Buffer layout: meta, headers, positions at 8 bytes, then the bytes", () => {
+    // Two records, three headers: meta 64 bytes, headers 36 (-> positions at 104), positions 32.
+    const data = Buffer.alloc(136 + 8);
+    const meta = [0, 1, 136, 1, 137, 2, 0, 2, 0, 3, 0, -1, 139, 2, 2, 1];
+    const headers = [0, 141, 1, 1, 142, 2, 0, 0, -1];
+    meta.forEach((v, i) => data.writeInt32LE(v, i * 4));
+    headers.forEach((v, i) => data.writeInt32LE(v, 64 + i * 4));
+    [5, 1e12, 6, 1e12 + 1].forEach((v, i) => data.writeDoubleLE(v, 104 + i * 8));
+    data.write('kv1v2abc', 136, 'latin1');
+    const [a, b] = unpack(packed([2, 3, data, ['t'], ['x', 'y']]));
+    expect(a).toMatchObject({ topic: 't', partition: 1, offset: 5, timestamp: 1e12 });
+    expect([a!.key!.toString(), a!.value!.toString()]).toEqual(['k', 'v1']);
+    expect(a!.headers).toEqual([{ x: Buffer.from('a'), y: Buffer.from('bc') }]);
+    expect(b).toMatchObject({ partition: 3, offset: 6, timestamp: 1e12 + 1, key: undefined });
+    expect(b!.value!.toString()).toBe('v2');
+    expect(b!.headers).toEqual([{ x: Buffer.alloc(0) }]);
   });
 
   it('decodes base64 headers a per-record producer sent, even when read through the addon', () => {
