@@ -47,9 +47,9 @@ describe('native batch addon', () => {
     const data = Buffer.alloc(136 + 8);
     const meta = [0, 1, 136, 1, 137, 2, 0, 2, 0, 3, 0, -1, 139, 2, 2, 1];
     const headers = [0, 141, 1, 1, 142, 2, 0, 0, -1];
-    meta.forEach((v, i) => data.writeInt32LE(v, i * 4));
-    headers.forEach((v, i) => data.writeInt32LE(v, 64 + i * 4));
-    [5, 1e12, 6, 1e12 + 1].forEach((v, i) => data.writeDoubleLE(v, 104 + i * 8));
+    new Int32Array(data.buffer, data.byteOffset, 16).set(meta);
+    new Int32Array(data.buffer, data.byteOffset + 64, 9).set(headers);
+    new Float64Array(data.buffer, data.byteOffset + 104, 4).set([5, 1e12, 6, 1e12 + 1]);
     data.write('kv1v2abc', 136, 'latin1');
     const [a, b] = unpack(packed([2, 3, data, ['t'], ['x', 'y']]));
     expect(a).toMatchObject({ topic: 't', partition: 1, offset: 5, timestamp: 1e12 });
