@@ -31,7 +31,7 @@ export interface PackedBatch {
 }
 
 /** What the addon hands over for a batch: one Buffer (see `packed`) and its name tables. */
-type NativeBatch = [count: number, headerCount: number, data: Buffer, topics: string[], names: string[]];
+type NativeBatch = [count: number, headerCount: number, data: ArrayBuffer, topics: string[], names: string[]];
 
 interface Addon {
   produceBatch(
@@ -359,18 +359,17 @@ const EMPTY = Buffer.alloc(0);
  * bytes, `positions` (Float64 × 2 per record), then the bytes that the offsets in `meta` and
  * `headers` point into.
  */
-export function packed([count, headerCount, data, topics, names]: NativeBatch): PackedBatch {
-  const { buffer, byteOffset } = data;
+export function packed([count, headerCount, buffer, topics, names]: NativeBatch): PackedBatch {
   const headersAt = count * META * 4;
   const positionsAt = (headersAt + headerCount * HEADER * 4 + 7) & ~7;
   return {
     count,
     topics,
     names,
-    data,
-    meta: new Int32Array(buffer, byteOffset, count * META),
-    headers: new Int32Array(buffer, byteOffset + headersAt, headerCount * HEADER),
-    positions: new Float64Array(buffer, byteOffset + positionsAt, count * 2),
+    data: Buffer.from(buffer),
+    meta: new Int32Array(buffer, 0, count * META),
+    headers: new Int32Array(buffer, headersAt, headerCount * HEADER),
+    positions: new Float64Array(buffer, positionsAt, count * 2),
   };
 }
 

@@ -44,14 +44,15 @@ describe('native batch addon', () => {
 
   it("reads the addon's one-Buffer layout: meta, headers, positions at 8 bytes, then the bytes", () => {
     // Two records, three headers: meta 64 bytes, headers 36 (-> positions at 104), positions 32.
-    const data = Buffer.alloc(136 + 8);
+    const buffer = new ArrayBuffer(136 + 8);
+    const data = Buffer.from(buffer);
     const meta = [0, 1, 136, 1, 137, 2, 0, 2, 0, 3, 0, -1, 139, 2, 2, 1];
     const headers = [0, 141, 1, 1, 142, 2, 0, 0, -1];
-    new Int32Array(data.buffer, data.byteOffset, 16).set(meta);
-    new Int32Array(data.buffer, data.byteOffset + 64, 9).set(headers);
-    new Float64Array(data.buffer, data.byteOffset + 104, 4).set([5, 1e12, 6, 1e12 + 1]);
+    new Int32Array(buffer, 0, 16).set(meta);
+    new Int32Array(buffer, 64, 9).set(headers);
+    new Float64Array(buffer, 104, 4).set([5, 1e12, 6, 1e12 + 1]);
     data.write('kv1v2abc', 136, 'latin1');
-    const [a, b] = unpack(packed([2, 3, data, ['t'], ['x', 'y']]));
+    const [a, b] = unpack(packed([2, 3, buffer, ['t'], ['x', 'y']]));
     expect(a).toMatchObject({ topic: 't', partition: 1, offset: 5, timestamp: 1e12 });
     expect([a!.key!.toString(), a!.value!.toString()]).toEqual(['k', 'v1']);
     expect(a!.headers).toEqual([{ x: Buffer.from('a'), y: Buffer.from('bc') }]);
