@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs in seconds with no services (topology test driver, serdes, operators,
+// Three projects: `unit` runs in seconds with no services (topology test driver, serdes, operators,
 // type-level tests); `integration` runs against the real Kafka, registry and Redis that
 // `scripts/services/services.sh up` starts (scripts/test.mjs does that first) and shares one broker,
-// so its files run one at a time.
+// so its files run one at a time; `per-record` runs the Kafka client and runtime files again, after
+// the others, with the native batch addon turned off (TMBUS_NATIVE_BATCH=0): the path a machine
+// where the addon did not build takes, node-rdkafka's per-record calls.
 export default defineConfig({
   test: {
     projects: [
@@ -27,6 +29,26 @@ export default defineConfig({
           // broker answer stalled by load); a broken feature still fails both attempts.
           retry: 1,
           pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'per-record',
+          include: [
+            'test/integration/runtime/kafka-clients.test.ts',
+            'test/integration/runtime/native-batch.test.ts',
+            'test/integration/runtime/binary-headers.test.ts',
+            'test/integration/runtime/streams-runtime.test.ts',
+            'test/integration/runtime/publish-subscribe.test.ts',
+          ],
+          env: { TMBUS_NATIVE_BATCH: '0' },
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          retry: 1,
+          pool: 'forks',
+          sequence: { groupOrder: 1 },
         },
       },
     ],
