@@ -51,6 +51,7 @@ interface Addon {
     cb: (err: (Error & { code?: number }) | null, batch?: NativeBatch) => void,
   ): void;
   consumeNow(client: object, max: number): NativeBatch | undefined;
+  queued(client: object): number;
   watch(client: object, onArrival: () => void, main?: boolean): () => void;
   librdkafkaVersion: string;
 }
@@ -346,6 +347,14 @@ export function watchConsumer(native: Kafka.KafkaConsumer, onArrival: () => void
  */
 export function watchProducer(native: Kafka.Producer, onEvent: () => void): () => void {
   return addon!.watch(clientOf(native), onEvent, true);
+}
+
+/**
+ * What the producer's librdkafka still holds: records not yet acknowledged or reported, and
+ * reports and events not yet polled (rd_kafka_outq_len). Read on this thread, without waiting.
+ */
+export function queuedIn(native: Kafka.Producer): number {
+  return addon!.queued(clientOf(native));
 }
 
 /** Consumption through the addon is possible. */

@@ -1,5 +1,6 @@
 // BusProducer / BusConsumer / TopicManager against the real broker: delivery reports, group
 // consumption in order, commits that survive a restart, and topic conflict detection.
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBusError } from '../../../core/errors.js';
 import { BusConsumer } from '../../../runtime/kafka/consumer.js';
@@ -87,6 +88,29 @@ describe('Kafka clients', () => {
     await producer.disconnect();
     const read = await readN(uniqueName('it-only-errors-g'), topic, 10);
     expect(read.map((r) => r.value).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`).sort());
+  });
+
+  it('reports a record the broker refuses before the flush that waited for it resolves', async () => {
+    const topic = uniqueName('it-refused');
+    created.push(topic);
+    // The broker takes batches of at most 2 KiB on this topic; random bytes do not compress.
+    await topics.ensure([{ ...domainTopic(topic, 1), config: { 'max.message.bytes': '2048' } }]);
+    const producer = new BusProducer({ connection, reportOnlyErrors: true });
+    const reports: { tag: number; error?: { code?: string } }[] = [];
+    producer.onDelivery((tag, error) => reports.push({ tag, error }));
+    await producer.connect();
+    try {
+      producer.produce({ topic, key: 'small', value: Buffer.from('fits') }, 0);
+      await producer.flush(10_000);
+      producer.produce({ topic, key: 'big', value: randomBytes(16_384) }, 0);
+      await producer.flush(30_000);
+      // The flush is the barrier: the refusal is known when it resolves, not some time later.
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.tag).toBe(-1);
+      expect(reports[0]!.error?.code).toBe('KAFKA_PRODUCE');
+    } finally {
+      await producer.disconnect();
+    }
   });
 
   it('produces with delivery reports and consumes every record in per-partition order', async () => {
