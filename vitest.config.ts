@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 // Three projects: `unit` runs in seconds with no services (topology test driver, serdes, operators,
 // type-level tests); `integration` runs against the real Kafka, registry and Redis that
 // `scripts/services/services.sh up` starts (scripts/test.mjs does that first) and shares one broker,
-// so its files run one at a time; `per-record` runs the Kafka client and runtime files again, after
-// the others, with the native batch addon turned off (TMBUS_NATIVE_BATCH=0): the path a machine
-// where the addon did not build takes, node-rdkafka's per-record calls.
+// so its files run one at a time; `per-record` runs the Kafka client and runtime files again, as a
+// group of its own (never beside the integration files), with the native batch addon turned off
+// (TMBUS_NATIVE_BATCH=0): the path a machine where the addon did not build takes, node-rdkafka's
+// per-record calls.
 export default defineConfig({
   test: {
     projects: [
