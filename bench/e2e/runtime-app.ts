@@ -22,7 +22,12 @@ const topics = topicsOf(setup);
 const registry = new HttpSchemaRegistry({ url: setup.connection.registry.url });
 const serdes = await demoSerdes(registry, topics);
 const plans = buildDemoPlans({ topics, serdes, directory: e2eDirectory(setup) });
-const transport = kafkaTransport(setup.connection);
+// E2E_LIBRDKAFKA='{"fetch.min.bytes":4096,…}': librdkafka settings for the runtimes' clients (both
+// consumers and producers; a setting of the other kind is ignored with a warning), to compare.
+const extra = process.env.E2E_LIBRDKAFKA ? JSON.parse(process.env.E2E_LIBRDKAFKA) : undefined;
+const transport = kafkaTransport(
+  extra ? { ...setup.connection, kafka: { ...setup.connection.kafka, librdkafka: extra } } : setup.connection,
+);
 
 // Per input lane: time a record waited in the runtime's lane queues plus its processing (ms).
 const processing = new LaneLatency();
