@@ -7,6 +7,18 @@ import { defineConfig } from 'vitest/config';
 // group of its own (never beside the integration files), with the native batch addon turned off
 // (TMBUS_NATIVE_BATCH=0): the path a machine where the addon did not build takes, node-rdkafka's
 // per-record calls.
+/** The projects that run against the real services: one broker, so one file at a time. */
+const againstServices = {
+  environment: 'node',
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+  fileParallelism: false,
+  // One retry for tests against live services on a shared 2-core machine (a registry or broker
+  // answer stalled by load); a broken feature still fails both attempts.
+  retry: 1,
+  pool: 'forks',
+} as const;
+
 export default defineConfig({
   test: {
     projects: [
@@ -22,14 +34,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          fileParallelism: false,
-          // One retry for tests against live services on a shared 2-core machine (a registry or
-          // broker answer stalled by load); a broken feature still fails both attempts.
-          retry: 1,
-          pool: 'forks',
+          ...againstServices,
         },
       },
       {
@@ -43,12 +48,7 @@ export default defineConfig({
             'test/integration/runtime/publish-subscribe.test.ts',
           ],
           env: { TMBUS_NATIVE_BATCH: '0' },
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          fileParallelism: false,
-          retry: 1,
-          pool: 'forks',
+          ...againstServices,
           sequence: { groupOrder: 1 },
         },
       },
