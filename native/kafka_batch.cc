@@ -216,7 +216,6 @@ class Collector {
     free(data_);
   }
 
-  uint32_t count() const { return static_cast<uint32_t>(messages_.size()); }
   rd_kafka_resp_err_t error() const { return error_; }
 
   // Polls up to `max` records as node-rdkafka's consume(n) does: the first wait up to `timeoutMs`,
@@ -375,7 +374,6 @@ class Collector {
       positions[r * P_STRIDE + P_OFFSET] = static_cast<double>(m->offset);
       positions[r * P_STRIDE + P_TIMESTAMP] = static_cast<double>(rd_kafka_message_timestamp(m, &type));
       rd_kafka_message_destroy(m);
-      messages_[r] = nullptr;
     }
     messages_.clear();
     return true;

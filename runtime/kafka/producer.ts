@@ -6,9 +6,10 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
+import { drainQueued, flushInSlices } from './flush-barrier.js';
 import { kafkaError } from './kafka-errors.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
-import { BatchedProduce, queuedIn, watchProducer } from './native-batch.js';
+import { BatchedProduce, watchProducer } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
 import { markNativeCallStuck, nativeCall } from './stuck-native-calls.js';
 
@@ -49,7 +50,6 @@ type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => v
 export type DeliveryListener = (tag: number, error: KafkaError | undefined) => void;
 
 const ERR_QUEUE_FULL = -184;
-const ERR_TIMED_OUT = -185;
 
 /** A record's headers for node-rdkafka's per-record produce() (native-headers.ts). */
 function headersOf(record: OutgoingRecord<unknown, unknown>): Kafka.MessageHeader[] | undefined {
@@ -353,48 +353,14 @@ export class BusProducer {
     // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
     while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     const native = this.native;
-    const timedOut = { code: ERR_TIMED_OUT, isRetriable: true, message: 'Local: Timed out' };
-    if (this.batch) {
-      // With the addon: serve the reports, then read what librdkafka still holds, on this thread,
-      // every millisecond until nothing is left. A threadpool flush per millisecond (below) cost
-      // ~3% of the main thread in a burst, a hop to the pool and back per check.
-      await this.call('KAFKA_PRODUCE', 'flush', (cb) => {
-        const check = () => {
-          try {
-            native.poll();
-            if (queuedIn(native) === 0) return cb(undefined);
-          } catch (err) {
-            return cb(err); // disconnected meanwhile
-          }
-          if (Date.now() >= deadline || this.native !== native) return cb(timedOut);
-          setTimeout(check, 1);
-        };
-        check();
-      });
-      // Reports of failed records polled above are dispatched by the time a macrotask later runs.
-      await new Promise((r) => setImmediate(r));
-      return;
-    }
-    // librdkafka's flush() waits for its report queue in polls of 10 ms. With reports only for
-    // errors no report arrives to end a poll early, so one flush took at least 10 ms however soon
-    // the broker answered (10.4 ms on average at 10,000 events/s, every commit, with processing
-    // paused). Flushes of 1 ms, again until done, see the acknowledgement within about 1 ms.
-    const slice = this.flushIsBarrier ? 1 : Number.POSITIVE_INFINITY;
-    await this.call('KAFKA_PRODUCE', 'flush', (cb) => {
-      const attempt = () =>
-        native.flush(Math.max(0, Math.min(slice, deadline - Date.now())), (err) => {
-          // node-rdkafka reports a flush that ran out of time as a plain error (code -1, "Local:
-          // Timed out"): give it librdkafka's ERR__TIMED_OUT so callers can tell it from a broken
-          // client.
-          const message = err ? String(err.message ?? err) : '';
-          const late = Boolean(err) && /timed out/i.test(message);
-          if (late && Date.now() < deadline && this.native === native) attempt();
-          else cb(late ? { ...timedOut, message } : err);
-        });
-      attempt();
-    });
-    // flush() polls, so reports of failed records were queued for this thread before it returned;
-    // they are dispatched by the time a macrotask later runs.
+    const barrier = { native, deadline, current: () => this.native === native };
+    await this.call('KAFKA_PRODUCE', 'flush', (cb) =>
+      this.batch
+        ? drainQueued(barrier, cb)
+        : flushInSlices(barrier, this.flushIsBarrier ? 1 : Number.POSITIVE_INFINITY, cb),
+    );
+    // Both polled, so reports of failed records are queued for this thread; they are dispatched by
+    // the time a macrotask later runs.
     await new Promise((r) => setImmediate(r));
   }
 
