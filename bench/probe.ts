@@ -1,9 +1,11 @@
 // The external latency probe: a node-rdkafka consumer on the output topics (its own group,
 // read_committed, assigned from the beginning so no rebalance delays it) that records, per lane,
-// receive time − record timestamp in hdr histograms. Both systems under test propagate the input
-// record's timestamp and headers to their outputs, so the same probe measures the Node runtime and
-// the Kafka Streams peer the same way. The lane is the `tm-priority` header (else the family of the
-// topic); the `bench-seq` header proves nothing was lost.
+// receive time − send time in hdr histograms, and beside it the output's append time at the broker
+// − send time: the pipeline's span without the probe's own read. The send time is the `bench-sent`
+// header (else the record's timestamp); output topics are stamped with LogAppendTime. Both systems
+// under test propagate the input record's headers to their outputs, so the same probe measures the
+// Node runtime and the Kafka Streams peer the same way. The lane is the `tm-priority` header (else
+// the family of the topic); the `bench-seq` header proves nothing was lost.
 //
 // usage: spawned by bench/run.ts with an IPC channel; argv[2] is a ProbeConfig JSON.
 
@@ -12,7 +14,7 @@ import { HEADERS } from '../core/headers.js';
 import { consumeBatch, consumeNow, watchConsumer } from '../runtime/kafka/native-batch.js';
 import { PRIORITIES, type Priority, priorityOf } from '../schemas/catalog.js';
 import { LaneLatency, SequenceTracker } from './lib/latency.js';
-import { SEQ_HEADER } from './lib/load-plan.js';
+import { SENT_HEADER, SEQ_HEADER } from './lib/load-plan.js';
 import type { ProbeCommand, ProbeConfig, ProbeMessage, ProbeSnapshot } from './lib/probe-protocol.js';
 import { MIX } from './runtime/mix.js';
 
@@ -27,6 +29,7 @@ for (const { topic } of config.topics) {
 }
 
 const latency = new LaneLatency();
+const appended = new LaneLatency();
 const seqs = new SequenceTracker(config.seqCapacity);
 let phase = freshCounters();
 
@@ -123,6 +126,7 @@ function onBatch(messages: Kafka.Message[]): void {
     phase.perTopic[m.topic] = (phase.perTopic[m.topic] ?? 0) + 1;
     let lane: Priority | undefined;
     let seq = -1;
+    let sent = -1;
     if (m.headers) {
       for (const h of m.headers) {
         const p = h[HEADERS.priority];
@@ -132,10 +136,16 @@ function onBatch(messages: Kafka.Message[]): void {
         }
         const q = h[SEQ_HEADER];
         if (q !== undefined) seq = Number(q.toString());
+        const t = h[SENT_HEADER];
+        if (t !== undefined) sent = Number(t.toString());
       }
     }
     lane ??= topicLane.get(m.topic) ?? 'STANDARD';
-    latency.record(lane, now - (m.timestamp ?? now));
+    const timestamp = m.timestamp ?? now;
+    if (sent > 0) {
+      latency.record(lane, now - sent);
+      appended.record(lane, timestamp - sent);
+    } else latency.record(lane, now - timestamp);
     if (seq >= 0) seqs.mark(seq);
     else phase.unsequenced++;
   }
@@ -151,6 +161,7 @@ process.on('message', (raw: ProbeCommand) => {
   if (raw.cmd === 'snapshot') {
     const snapshot: ProbeSnapshot = {
       lanes: latency.summary(),
+      appended: appended.summary(),
       received: phase.received,
       distinct: seqs.distinct - phase.distinctAtStart,
       duplicates: seqs.duplicates - phase.duplicatesAtStart,
@@ -161,6 +172,7 @@ process.on('message', (raw: ProbeCommand) => {
     };
     if (raw.reset) {
       latency.reset();
+      appended.reset();
       phase = freshCounters();
       phase.distinctAtStart = seqs.distinct;
       phase.duplicatesAtStart = seqs.duplicates;

@@ -5,6 +5,13 @@ import type { MixEntry } from '../runtime/mix.js';
 /** Header carrying the load generator's unique sequence number (decimal). Outputs keep headers. */
 export const SEQ_HEADER = 'bench-seq';
 
+/**
+ * Header carrying the epoch ms the load generator sent the event (the input's create time). Output
+ * topics keep the broker's append time as their timestamp, so the probe can tell the pipeline's
+ * span (sent → output appended) from its own read (appended → received).
+ */
+export const SENT_HEADER = 'bench-sent';
+
 export interface LoadStream {
   mix: readonly MixEntry[];
   /** Events/s, 0 = as fast as possible (a burst). */

@@ -15,7 +15,10 @@ export type ProbeCommand = { cmd: 'snapshot'; reset: boolean } | { cmd: 'stop' }
 
 /** What the probe saw since the last reset. */
 export interface ProbeSnapshot {
+  /** Send → receive, per lane. */
   lanes: LaneSummaries;
+  /** Send → the output's append at the broker (its LogAppendTime timestamp), per lane. */
+  appended: LaneSummaries;
   /** Records received (duplicates included). */
   received: number;
   /** Records whose sequence number was new (to the whole session). */

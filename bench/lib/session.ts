@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import type { ConnectionConfig } from '../../core/config.js';
-import { domainTopic, TopicManager } from '../../runtime/kafka/topics.js';
+import { domainTopic, TopicManager, type TopicSpec } from '../../runtime/kafka/topics.js';
 import { inputTopic, MIX, outputTopic } from '../runtime/mix.js';
 import type { Guarantee, SystemUnderTest } from '../sut/systems.js';
 import type { LaneSummaries } from './latency.js';
@@ -49,7 +49,10 @@ export interface PhaseResult {
   /** First send → last output received, s; input events / that = events/s through the pipeline. */
   elapsedSeconds: number;
   eventsPerSecond: number;
+  /** Send → receive at the probe, per lane. */
   lanes: LaneSummaries;
+  /** Send → the output's append at the broker, per lane: the pipeline without the probe's read. */
+  appended?: LaneSummaries;
   perTopic: Record<string, number>;
   loadAverage: number;
   /** CPU (user + system) of the system's processes per input event, µs (0 when not measured). */
@@ -83,8 +86,13 @@ export function runId(): string {
 export function benchTopics(run: string) {
   return MIX.flatMap(({ family }) => [
     domainTopic(inputTopic(run, family), family === 'MarketDataEvent' ? 6 : 3),
-    domainTopic(outputTopic(run, family), family === 'MarketDataEvent' ? 6 : 3),
+    appendTimed(domainTopic(outputTopic(run, family), family === 'MarketDataEvent' ? 6 : 3)),
   ]);
+}
+
+/** Outputs are stamped with the broker's append time (the send time travels in a header). */
+function appendTimed(spec: TopicSpec): TopicSpec {
+  return { ...spec, config: { ...spec.config, 'message.timestamp.type': 'LogAppendTime' } };
 }
 
 /** Runs the load generator process with `plan`; resolves with its report. */
@@ -171,6 +179,7 @@ export async function runSession(phases: readonly PhaseSpec[], o: SessionOptions
         elapsedSeconds: round(elapsed, 2),
         eventsPerSecond: Math.round(report.sent / elapsed),
         lanes: snap.lanes,
+        appended: snap.appended,
         perTopic: snap.perTopic,
         loadAverage: loadavg()[0]!,
         cpuMicrosPerEvent: report.sent > 0 ? round((cpu * 1e6) / report.sent, 1) : 0,

@@ -15,7 +15,7 @@ import { connectionConfigFromEnv } from '../../core/config.js';
 import { BusProducer } from '../../runtime/kafka/producer.js';
 import { HttpSchemaRegistry } from '../../schemas/index.js';
 import { buildPool, eventHeaders, type PooledEvent, survivesBenchTopology } from '../lib/event-pool.js';
-import { type LoadPlan, type LoadReport, SEQ_HEADER } from '../lib/load-plan.js';
+import { type LoadPlan, type LoadReport, SENT_HEADER, SEQ_HEADER } from '../lib/load-plan.js';
 
 const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
 const connection = connectionConfigFromEnv({ ...process.env, TMBUS_REDIS_URL: undefined });
@@ -87,13 +87,14 @@ function sendOne(s: Stream): void {
   const item = pool.items[i]!;
   const headers = pool.headers[i]!;
   // A record librdkafka's queue has no room for is retried by the producer until it has.
+  const now = Date.now();
   producer.produce(
     {
       topic: item.topic,
       key: item.key,
       value: item.value,
-      timestamp: Date.now(),
-      headers: { ...headers, [SEQ_HEADER]: String(seq) },
+      timestamp: now,
+      headers: { ...headers, [SEQ_HEADER]: String(seq), [SENT_HEADER]: String(now) },
     },
     0,
   );

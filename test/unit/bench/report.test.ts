@@ -118,12 +118,19 @@ const report: BenchReport = {
       eventsPerSecond: 24_800,
       lanes: { HIGH: lat(3, 15, 30) },
     }),
-    phase({ system: 'tmbus', kind: 'isolation-alone', offered: 500, lanes: { CRITICAL: lat(2, 5, 8) } }),
+    phase({
+      system: 'tmbus',
+      kind: 'isolation-alone',
+      offered: 500,
+      lanes: { CRITICAL: lat(2, 5, 8) },
+      appended: { CRITICAL: lat(1, 4, 6) },
+    }),
     phase({
       system: 'tmbus',
       kind: 'isolation-background',
       offered: 5_500,
       lanes: { CRITICAL: lat(3, 10, 14), BACKGROUND: lat(50, 200, 300) },
+      appended: { CRITICAL: lat(2, 5, 7) },
     }),
     phase({
       system: 'tmbus',
@@ -191,7 +198,9 @@ describe('renderReport', () => {
   });
 
   it('reports isolation, burst counts, the ceiling tools, the machine and an unmeasured gateway honestly', () => {
-    expect(lines).toContain('| ALOS | TMBus | 2 / 5 / 8 | 3 / 10 / 14 | 2.00× | 50 / 200 / 300 | ok / ok |');
+    expect(lines).toContain(
+      '| ALOS | TMBus | 2 / 5 / 8 | 3 / 10 / 14 | 2.00× | 4 → 5 (1.25×) | 50 / 200 / 300 | ok / ok |',
+    );
     expect(md).toMatch(
       /\| ALOS \| TMBus \| 100,000 \| 80,000 \| 80,000 \| 0 \| 12 \| 1 \| 2.5 \| 40,000 \| 30.5 \| – \| ok \|/,
     );
