@@ -7,7 +7,8 @@
 // BENCH_DIAG=1 prints the runtime's own view every second on stderr (shown with BENCH_VERBOSE=1):
 // per lane the records done, their mean / max time queued and end to end; the event-loop delay; the
 // records queued in the lanes at the last fetch; the commits and how long they took (at-least-once:
-// the producer flush).
+// the producer flush). BENCH_LIBRDKAFKA='{"fetch.min.bytes":4096}' adds librdkafka settings to the
+// runtime's clients (for comparisons; the defaults are what a user gets).
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
@@ -19,7 +20,16 @@ import { benchTopology } from '../runtime/topology.js';
 
 const run = process.env.RUN!;
 const guarantee = (process.env.GUARANTEE ?? 'at_least_once') as ProcessingGuarantee;
-const connection = connectionConfigFromEnv({ ...process.env, TMBUS_REDIS_URL: undefined });
+const configured = connectionConfigFromEnv({ ...process.env, TMBUS_REDIS_URL: undefined });
+const connection = process.env.BENCH_LIBRDKAFKA
+  ? {
+      ...configured,
+      kafka: {
+        ...configured.kafka,
+        librdkafka: { ...configured.kafka.librdkafka, ...JSON.parse(process.env.BENCH_LIBRDKAFKA) },
+      },
+    }
+  : configured;
 const registry = new HttpSchemaRegistry({ url: connection.registry.url });
 
 const plan = await benchTopology(run, registry);
