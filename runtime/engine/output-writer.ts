@@ -114,7 +114,7 @@ export class OutputWriter {
       this.held = [];
       for (const record of held) this.o.producer.produce(record, 0);
     }
-    this.o.producer.expedite?.();
+    this.o.producer.expedite();
   }
 
   /**

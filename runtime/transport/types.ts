@@ -129,7 +129,7 @@ export interface TransportProducer {
    * Hands what `produce` has batched on this side over to the client now, not at the end of the
    * current task (a CRITICAL record's outputs do not wait for the rest of a processing slice).
    */
-  expedite?(): void;
+  expedite(): void;
   /** The one listener of `produce`d records' delivery reports (`error` set when not delivered). */
   onDelivery(listener: (tag: number, error: unknown) => void): void;
   /**

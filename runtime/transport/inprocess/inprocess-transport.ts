@@ -338,6 +338,9 @@ class InProcessProducer implements TransportProducer {
     } else this.deliveryListener?.(tag, error);
   }
 
+  /** Nothing waits here: `produce` appends at once. */
+  expedite(): void {}
+
   onDelivery(listener: (tag: number, error: unknown) => void): void {
     this.deliveryListener = listener;
   }

@@ -178,6 +178,10 @@ export class KafkaTransportProducer implements TransportProducer {
     this.producer.produce(record, tag);
   }
 
+  expedite(): void {
+    this.producer.expedite();
+  }
+
   onDelivery(listener: (tag: number, error: unknown) => void): void {
     this.producer.onDelivery(listener);
   }

@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBusError } from '../../../core/errors.js';
 import { BusConsumer } from '../../../runtime/kafka/consumer.js';
+import { nativeBatchStatus, queuedIn } from '../../../runtime/kafka/native-batch.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
 import { changelogTopic, domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
+import { KafkaTransportProducer } from '../../../runtime/transport/librdkafka/kafka-transport.js';
 import { servicesConfig, uniqueName } from '../../support/services.js';
 
 const connection = servicesConfig();
@@ -112,6 +114,34 @@ describe('Kafka clients', () => {
       await producer.disconnect();
     }
   });
+
+  it.skipIf(!nativeBatchStatus().enabled)(
+    "expedite hands the runtime's batched records to librdkafka at once, not at the end of the task",
+    async () => {
+      const topic = uniqueName('it-expedite');
+      created.push(topic);
+      await topics.ensure([domainTopic(topic, 1)]);
+      const transport = new KafkaTransportProducer(connection, {
+        clientId: 'it-expedite',
+        reportOnlyErrors: true,
+        librdkafka: { 'linger.ms': 500 },
+      });
+      await transport.connect();
+      try {
+        transport.produce({ topic, key: 'critical', value: Buffer.from('alert') }, 0);
+        // Packed on this side until the task's synchronous pass ends...
+        expect(queuedIn(transport.producer.native)).toBe(0);
+        transport.expedite();
+        // ...unless a CRITICAL record's outputs are expedited: then librdkafka has it now.
+        expect(queuedIn(transport.producer.native)).toBe(1);
+        await transport.flush(10_000);
+      } finally {
+        await transport.producer.disconnect();
+      }
+      const read = await readN(uniqueName('it-expedite-g'), topic, 1);
+      expect(read.map((r) => r.value)).toEqual(['alert']);
+    },
+  );
 
   it('produces with delivery reports and consumes every record in per-partition order', async () => {
     const { topic, producer } = await producerOnNewTopic('it-clients', 3);

@@ -45,6 +45,9 @@ export class HeldAcks implements TransportProducer {
   onDelivery(listener: (tag: number, error: unknown) => void): void {
     this.listener = listener;
   }
+  expedite(): void {
+    this.inner.expedite();
+  }
   get transactional(): boolean {
     return this.inner.transactional;
   }
