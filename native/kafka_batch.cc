@@ -7,10 +7,19 @@
 // else — configuration, rebalances, commits, transactions, delivery reports of errors — stays
 // node-rdkafka's:
 //
-//   produceBatch(client, topics, names, meta, headers, data, timestamps, count) -> [accepted, err]
-//     Hands `count` records to librdkafka (copied; no delivery-report opaque). A record's fields are
-//     offsets into `data` (see META_* below). Stops at the first record librdkafka refuses
-//     (a full queue: the caller polls and retries the rest).
+//   produceBatch(client, topics, names, meta, headers, data, timestamps, count, tag?) -> [accepted, err]
+//     Hands `count` records to librdkafka (copied). A record's fields are offsets into `data` (see
+//     META_* below). With `tag` (>= 0) every record carries it as its delivery-report opaque, for
+//     `reports`; without, none. Stops at the first record librdkafka refuses (a full queue: the
+//     caller polls and retries the rest).
+//
+//   reports(client) -> [counts, failures, errors, more] | undefined
+//     Serves the producer's main queue on this thread, without waiting (librdkafka's event API), and
+//     counts delivery reports here instead of crossing into JS once per record: `counts` is
+//     [tag, delivered, tag, delivered, ...], `failures` one [tag, code, message, topic, partition]
+//     per record not delivered, `errors` one [code, message, fatal] per client error; `more` when it
+//     stopped at its bound (4,096 events) with more queued. undefined when nothing was queued. While a producer is served this way nothing may call node-rdkafka's
+//     poll() or flush() on it: those would hand the same reports to node-rdkafka's callbacks.
 //
 //   consumeBatch(client, max, timeoutMs, callback(err, batch))
 //     In the libuv threadpool, polls up to `max` records as node-rdkafka's consume(n) does (the
@@ -102,6 +111,10 @@ NAN_METHOD(ProduceBatch) {
   const char* data = node::Buffer::Data(info[5]);
   const size_t dataLength = node::Buffer::Length(info[5]);
   const uint32_t count = Nan::To<uint32_t>(info[7]).FromJust();
+  // The tag, offset by one so that no opaque (nullptr) stays distinct from tag 0.
+  void* opaque = nullptr;
+  if (info.Length() > 8 && info[8]->IsInt32() && Nan::To<int32_t>(info[8]).FromJust() >= 0)
+    opaque = reinterpret_cast<void*>(static_cast<intptr_t>(Nan::To<int32_t>(info[8]).FromJust()) + 1);
   if (metaArray->Length() < static_cast<size_t>(count) * META_STRIDE || timeArray->Length() < count)
     return Nan::ThrowRangeError("produceBatch: arrays shorter than count");
 
@@ -156,7 +169,7 @@ NAN_METHOD(ProduceBatch) {
     err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keySize),
                             RD_KAFKA_V_VALUE(value, valueSize), RD_KAFKA_V_TIMESTAMP(timestamp),
-                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Headers are librdkafka's only once the record is accepted.
       if (hdrs) rd_kafka_headers_destroy(hdrs);
@@ -512,11 +525,79 @@ NAN_METHOD(Queued) {
   info.GetReturnValue().Set(Nan::New<v8::Int32>(rd_kafka_outq_len(rk)));
 }
 
+NAN_METHOD(Reports) {
+  rd_kafka_t* rk = Peek::handle(info[0]);
+  if (rk == nullptr) return Nan::ThrowError("reports: the producer is not connected");
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_main(rk);
+  // Few tags are in flight at once (one per commit period): a flat list beats a map.
+  std::vector<std::pair<int32_t, uint32_t>> counts;
+  v8::Local<v8::Array> failures = Nan::New<v8::Array>(0);
+  v8::Local<v8::Array> errors = Nan::New<v8::Array>(0);
+  bool any = false, more = true;
+  // Bounded, so that a producer far behind does not hold the event loop for long (`more` says so).
+  for (int served = 0; served < 4096; served++) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 0);
+    if (ev == nullptr) {
+      more = false;
+      break;
+    }
+    any = true;
+    switch (rd_kafka_event_type(ev)) {
+      case RD_KAFKA_EVENT_DR: {
+        const rd_kafka_message_t* m;
+        while ((m = rd_kafka_event_message_next(ev)) != nullptr) {
+          const int32_t tag = static_cast<int32_t>(reinterpret_cast<intptr_t>(m->_private)) - 1;
+          if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            v8::Local<v8::Array> f = Nan::New<v8::Array>(5);
+            Nan::Set(f, 0, Nan::New<v8::Int32>(tag));
+            Nan::Set(f, 1, Nan::New<v8::Int32>(static_cast<int32_t>(m->err)));
+            Nan::Set(f, 2, Nan::New(rd_kafka_err2str(m->err)).ToLocalChecked());
+            Nan::Set(f, 3, Nan::New(m->rkt ? rd_kafka_topic_name(m->rkt) : "").ToLocalChecked());
+            Nan::Set(f, 4, Nan::New<v8::Int32>(m->partition));
+            Nan::Set(failures, failures->Length(), f);
+            continue;
+          }
+          auto it = std::find_if(counts.begin(), counts.end(), [tag](const auto& c) { return c.first == tag; });
+          if (it == counts.end()) counts.emplace_back(tag, 1);
+          else it->second++;
+        }
+        break;
+      }
+      case RD_KAFKA_EVENT_ERROR: {
+        v8::Local<v8::Array> e = Nan::New<v8::Array>(3);
+        Nan::Set(e, 0, Nan::New<v8::Int32>(static_cast<int32_t>(rd_kafka_event_error(ev))));
+        const char* message = rd_kafka_event_error_string(ev);
+        Nan::Set(e, 1, Nan::New(message ? message : "").ToLocalChecked());
+        Nan::Set(e, 2, Nan::New<v8::Boolean>(rd_kafka_event_error_is_fatal(ev) != 0));
+        Nan::Set(errors, errors->Length(), e);
+        break;
+      }
+      default:  // statistics, throttling: not used by the bus
+        break;
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(queue);
+  if (!any) return;
+  v8::Local<v8::Array> flat = Nan::New<v8::Array>(static_cast<int>(counts.size() * 2));
+  for (size_t i = 0; i < counts.size(); i++) {
+    Nan::Set(flat, static_cast<uint32_t>(2 * i), Nan::New<v8::Int32>(counts[i].first));
+    Nan::Set(flat, static_cast<uint32_t>(2 * i + 1), Nan::New<v8::Uint32>(counts[i].second));
+  }
+  v8::Local<v8::Array> result = Nan::New<v8::Array>(4);
+  Nan::Set(result, 0, flat);
+  Nan::Set(result, 1, failures);
+  Nan::Set(result, 2, errors);
+  Nan::Set(result, 3, Nan::New<v8::Boolean>(more));
+  info.GetReturnValue().Set(result);
+}
+
 NAN_MODULE_INIT(Init) {
   Nan::SetMethod(target, "produceBatch", ProduceBatch);
   Nan::SetMethod(target, "consumeBatch", ConsumeBatchMethod);
   Nan::SetMethod(target, "consumeNow", ConsumeNow);
   Nan::SetMethod(target, "queued", Queued);
+  Nan::SetMethod(target, "reports", Reports);
   Nan::SetMethod(target, "watch", WatchMethod);
   Nan::Set(target, Nan::New("librdkafkaVersion").ToLocalChecked(), Nan::New(rd_kafka_version_str()).ToLocalChecked());
 }

@@ -7,13 +7,17 @@
 // their own report (changelog records, whose offsets task checkpoints keep) go through `write`,
 // which still returns a promise; commits wait for those too.
 //
-// At-least-once the producer reports only failures (`delivery.report.only.error`: no report crosses
-// from C++ per record), and the barrier is a flush; so is it for exactly-once outputs on the native
-// batch path (they carry no tag, and the transaction's commit is what confirms them). A flush only ends once nothing more is handed
-// over, so while it runs the records `send` is given wait here, in order, and go to the producer the
+// At-least-once no report crosses from C++ per record either way. With the native addon the
+// producer counts delivery reports per tag in C++ and hands over counts, so the barrier waits for
+// the records of its own commit period while later outputs go straight on to Kafka. Without the
+// addon librdkafka reports only failures (`delivery.report.only.error`) and the barrier is a flush;
+// so is it for exactly-once outputs on the native batch path (they carry no tag, and the
+// transaction's commit is what confirms them). A flush only ends once nothing more is handed over,
+// so while it runs the records `send` is given wait here, in order, and go to the producer the
 // moment it ends: processing goes on through the commit (a Kafka Streams commit stops its thread
-// for the flush instead). Past `maxHeld` waiting records the writer is `full` and the runtime stops
-// processing until they are handed over. `write`s go to a second, reporting producer.
+// for the flush instead). Past `maxHeld` waiting records — or as many handed over and not yet
+// reported — the writer is `full` and the runtime stops processing until they are handed over or
+// acknowledged. `write`s go to a second, reporting producer.
 
 import { isBusError, KafkaError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -35,9 +39,16 @@ export interface OutputWriterOptions {
   written: () => void;
   /** A write failed for good (production handler said FAIL); exactly-once recovers from it. */
   fail: (e: unknown) => void;
-  /** Records held during a flush past which the writer is `full`. @default 20000 */
+  /**
+   * Records held during a flush, or handed over and not yet reported, past which the writer is
+   * `full`. @default 20000 held, 100000 unreported
+   */
   maxHeld?: number;
-  /** A flush ended and the records held meanwhile were handed over (processing may go on). */
+  maxUnreported?: number;
+  /**
+   * A flush ended and the records held meanwhile were handed over, or enough reports came in (the
+   * writer is no longer `full`: processing may go on).
+   */
   released?: () => void;
 }
 
@@ -46,8 +57,10 @@ export class OutputWriter {
   private tag = 0;
   /** Tags below this were disowned by `reset`: their reports change nothing. */
   private floor = 0;
-  /** Records handed over and not yet reported, per tag. */
+  /** Records handed over and not yet reported, per tag, and in all. */
   private readonly unreported = new Map<number, number>();
+  private unreportedCount = 0;
+  private readonly maxUnreported: number;
   private barriers: { upTo: number; resolve: () => void }[] = [];
   /** Completion of every `write` not yet settled; commits wait for these. */
   private readonly unsettled = new Set<Promise<unknown>>();
@@ -73,12 +86,19 @@ export class OutputWriter {
   constructor(private readonly o: OutputWriterOptions) {
     this.flushes = o.producer.flushIsBarrier ?? o.producer.reportsOnlyErrors;
     this.maxHeld = o.maxHeld ?? 20_000;
-    o.producer.onDelivery((tag, error) => this.reported(tag, error));
+    this.maxUnreported = o.maxUnreported ?? 100_000;
+    o.producer.onDelivery((tag, error, count) => this.reported(tag, error, count ?? 1));
   }
 
-  /** So many records wait for a flush to end that processing should wait too. */
+  /**
+   * So many records wait for a flush to end, or for their reports (a slow or unreachable broker),
+   * that processing should wait too.
+   */
   get full(): boolean {
-    return this.held !== undefined && this.held.length >= this.maxHeld;
+    return (
+      (this.held !== undefined && this.held.length >= this.maxHeld) ||
+      this.unreportedCount >= this.maxUnreported
+    );
   }
 
   /** Records waiting for the running flush to end. */
@@ -98,6 +118,7 @@ export class OutputWriter {
     }
     const tag = this.tag;
     this.unreported.set(tag, (this.unreported.get(tag) ?? 0) + 1);
+    this.unreportedCount++;
     this.o.producer.produce(record, tag);
   }
 
@@ -168,6 +189,8 @@ export class OutputWriter {
     this.epoch++;
     this.floor = ++this.tag;
     this.unreported.clear();
+    const wasFull = this.full;
+    this.unreportedCount = 0;
     this.unsettled.clear();
     this.failed = undefined;
     const barriers = this.barriers;
@@ -176,6 +199,7 @@ export class OutputWriter {
     const waiters = this.resetWaiters;
     this.resetWaiters = [];
     for (const w of waiters) w();
+    if (wasFull && !this.full) this.o.released?.();
   }
 
   /** Remembers `p` until it settles. */
@@ -229,19 +253,23 @@ export class OutputWriter {
     }
   }
 
-  private reported(tag: number, error: unknown): void {
+  private reported(tag: number, error: unknown, count: number): void {
     if (this.flushes) {
       if (error !== undefined) this.failedWrite(error);
       return;
     }
     if (tag < this.floor) return;
-    const left = (this.unreported.get(tag) ?? 1) - 1;
+    const before = this.unreported.get(tag) ?? count;
+    const left = before - count;
+    const wasFull = this.full;
+    this.unreportedCount -= Math.min(before, count);
     if (left > 0) this.unreported.set(tag, left);
     else {
       this.unreported.delete(tag);
       if (this.barriers.length > 0) this.releaseBarriers();
     }
     if (error !== undefined) this.failedWrite(error);
+    if (wasFull && !this.full) this.o.released?.();
   }
 
   private failedWrite(e: unknown, topic?: string): void {

@@ -37,6 +37,24 @@ export function drainQueued({ native, deadline, current }: BarrierOptions, cb: (
 }
 
 /**
+ * For a producer whose reports the addon counts: `served()` serves them and says how many records
+ * are still unreported; every millisecond until none is. No poll or flush of the client (they
+ * would take the reports from the addon).
+ */
+export function drainCounted(
+  { deadline, current }: BarrierOptions,
+  served: () => number,
+  cb: (err: unknown) => void,
+): void {
+  const check = () => {
+    if (served() <= 0) return cb(undefined);
+    if (Date.now() >= deadline || !current()) return cb(TIMED_OUT);
+    setTimeout(check, 1);
+  };
+  check();
+}
+
+/**
  * Without the addon: librdkafka's flush() in the threadpool, in slices of `sliceMs`. flush() waits
  * for its report queue in polls of 10 ms; with reports only for errors no report arrives to end a
  * poll early, so one flush took at least 10 ms however soon the broker answered (10.4 ms on average

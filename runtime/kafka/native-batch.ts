@@ -30,6 +30,18 @@ export interface PackedBatch {
   positions: Float64Array;
 }
 
+/**
+ * A producer's delivery reports and errors as the addon serves them (`producerReports`): delivered
+ * records counted per tag (flat: tag, count, tag, count, ...), one entry per record not delivered,
+ * one per client error, and whether more wait to be served.
+ */
+export type ProducerReports = [
+  counts: number[],
+  failures: [tag: number, code: number, message: string, topic: string, partition: number][],
+  errors: [code: number, message: string, fatal: boolean][],
+  more: boolean,
+];
+
 /** What the addon hands over for a batch: one Buffer (see `packed`) and its name tables. */
 type NativeBatch = [count: number, headerCount: number, data: ArrayBuffer, topics: string[], names: string[]];
 
@@ -43,6 +55,7 @@ interface Addon {
     data: Buffer,
     timestamps: Float64Array,
     count: number,
+    tag?: number,
   ): [accepted: number, err: number];
   consumeBatch(
     client: object,
@@ -52,6 +65,7 @@ interface Addon {
   ): void;
   consumeNow(client: object, max: number): NativeBatch | undefined;
   queued(client: object): number;
+  reports(client: object): ProducerReports | undefined;
   watch(client: object, onArrival: () => void, main?: boolean): () => void;
   librdkafkaVersion: string;
 }
@@ -100,6 +114,8 @@ function clientOf(native: Kafka.Producer | Kafka.KafkaConsumer): object {
 type Outgoing = OutgoingRecord<Buffer | string | null, Buffer | null>;
 
 const META = 8;
+/** librdkafka's ERR__STATE: the client is not connected (or closed meanwhile). */
+const ERR_NOT_CONNECTED = -172;
 const HEADER = 3;
 
 /**
@@ -164,7 +180,7 @@ export class ProduceBatch {
    * Hands the batch to librdkafka. Returns how many it accepted (in order) and librdkafka's error
    * for the first one it refused (0 when all went). `clear` empties the batch.
    */
-  ship(native: Kafka.Producer): { accepted: number; err: number } {
+  ship(native: Kafka.Producer, tag?: number): { accepted: number; err: number } {
     const count = this.records.length;
     if (count === 0) return { accepted: 0, err: 0 };
     const [accepted, err] = addon!.produceBatch(
@@ -176,6 +192,7 @@ export class ProduceBatch {
       this.data,
       this.times,
       count,
+      tag,
     );
     return { accepted, err };
   }
@@ -255,12 +272,14 @@ export class ProduceBatch {
 
 /**
  * `produce`d records on their way to librdkafka: packed as they come and handed over in one call at
- * the end of the current task (a microtask), or at once past 1,000 records or 1 MiB. From the first
- * record librdkafka refuses (a full queue, an unknown topic; or every one when the client is gone)
- * the rest go to `fallback`.
+ * the end of the current task (a microtask), or at once past 1,000 records or 1 MiB, or when the
+ * tag changes (one tag per call: it is the records' delivery-report opaque, for `producerReports`).
+ * From the first record librdkafka refuses (a full queue, an unknown topic; or every one when the
+ * client is gone) the rest go to `fallback`, in order, with librdkafka's error.
  */
 export class BatchedProduce {
   private readonly batch = new ProduceBatch();
+  private tag: number | undefined;
   private scheduled = false;
   private readonly shipNow = () => this.ship();
 
@@ -270,11 +289,16 @@ export class BatchedProduce {
 
   constructor(
     private readonly client: () => Kafka.Producer,
-    private readonly fallback: (record: Outgoing) => void,
+    private readonly fallback: (record: Outgoing, tag: number | undefined, err: number) => void,
   ) {}
 
-  add(record: Outgoing): void {
+  /** Packs `record`; with `tag` its delivery report is counted against it (`producerReports`). */
+  add(record: Outgoing, tag?: number): void {
     const batch = this.batch;
+    if (tag !== this.tag) {
+      if (batch.count > 0) this.ship();
+      this.tag = tag;
+    }
     batch.add(record);
     if (batch.count >= 1000 || batch.bytes >= 1 << 20) this.ship();
     else if (!this.scheduled) {
@@ -283,20 +307,26 @@ export class BatchedProduce {
     }
   }
 
-  /** Hands over what is packed (flush calls this first). */
-  ship(): void {
+  /**
+   * Hands over what is packed (flush calls this first). Returns librdkafka's error for the first
+   * record it refused (those from it on went to `fallback`), 0 when every one went.
+   */
+  ship(): number {
     this.scheduled = false;
     const batch = this.batch;
-    if (batch.count === 0) return;
+    if (batch.count === 0) return 0;
     let accepted = 0;
+    let err = ERR_NOT_CONNECTED;
     try {
-      accepted = batch.ship(this.client()).accepted;
+      ({ accepted, err } = batch.ship(this.client(), this.tag));
     } catch {
       // Not connected (or closed meanwhile): the fallback reports each record's failure.
     }
     const rest = accepted < batch.count ? batch.records.slice(accepted) : undefined;
     batch.clear();
-    if (rest) for (const record of rest) this.fallback(record);
+    if (!rest) return 0;
+    for (const record of rest) this.fallback(record, this.tag, err);
+    return err;
   }
 
   /** Drops what is packed (a re-initialised transactional producer: never into the new transaction). */
@@ -347,6 +377,15 @@ export function watchConsumer(native: Kafka.KafkaConsumer, onArrival: () => void
  */
 export function watchProducer(native: Kafka.Producer, onEvent: () => void): () => void {
   return addon!.watch(clientOf(native), onEvent, true);
+}
+
+/**
+ * Serves the producer's delivery reports and errors on this thread, counted per tag in C++ (the
+ * records' tags are those `ProduceBatch.ship` gave them). Nothing else may poll or flush a producer
+ * served this way.
+ */
+export function producerReports(native: Kafka.Producer): ProducerReports | undefined {
+  return addon!.reports(clientOf(native));
 }
 
 /**

@@ -6,10 +6,10 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
-import { drainQueued, flushInSlices } from './flush-barrier.js';
+import { drainCounted, drainQueued, flushInSlices } from './flush-barrier.js';
 import { kafkaError } from './kafka-errors.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
-import { BatchedProduce, watchProducer } from './native-batch.js';
+import { BatchedProduce, producerReports, watchProducer } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
 import { markNativeCallStuck, nativeCall } from './stuck-native-calls.js';
 
@@ -33,10 +33,11 @@ export interface BusProducerOptions {
    */
   pollIntervalMs?: number;
   /**
-   * Delivery reports only for records that failed (`delivery.report.only.error`): `produce` costs
-   * no report crossing from C++ per record and no opaque handle, and `flush` is the barrier that
-   * says everything handed over so far is acknowledged. `send` (a promise per record) is then not
-   * available. @default false
+   * No report per `produce`d record crosses into JS, and `send` (a promise per record) is not
+   * available. With the native addon (not transactional) reports are counted per tag in C++ and
+   * handed over as counts (`onDelivery(tag, undefined, count)`), so a caller's barrier can wait for
+   * the records of one tag while others are still being written; without it, librdkafka reports
+   * only failures (`delivery.report.only.error`, tag -1) and `flush` is the barrier. @default false
    */
   reportOnlyErrors?: boolean;
 }
@@ -45,9 +46,10 @@ type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => v
 
 /**
  * Told of the delivery report of each record handed over with `produce` (RecordCollector-style: no
- * promise per record): its `tag`, and the error when it was not delivered.
+ * promise per record): its `tag`, and the error when it was not delivered; or, for a producer that
+ * counts reports, of `count` records of `tag` delivered.
  */
-export type DeliveryListener = (tag: number, error: KafkaError | undefined) => void;
+export type DeliveryListener = (tag: number, error: KafkaError | undefined, count?: number) => void;
 
 const ERR_QUEUE_FULL = -184;
 
@@ -71,6 +73,16 @@ export class BusProducer {
   private unwatch?: () => void;
   /** Records waiting to be handed over again after librdkafka's queue was full. */
   private requeued = 0;
+  /**
+   * Reports are counted in C++ per tag (`producerReports`): records go through the addon with
+   * their tag as opaque, and nothing calls node-rdkafka's poll() or flush() on this client.
+   */
+  private readonly counted: boolean;
+  /** Counted: records librdkafka refused for a full queue, in order, retried every 5 ms. */
+  private waiting: { record: OutgoingRecord<Buffer | string | null, Buffer | null>; tag: number }[] = [];
+  private retrying?: NodeJS.Timeout;
+  /** Counted, without librdkafka's signal: the timer that serves the reports. */
+  private serving?: NodeJS.Timeout;
   readonly transactional: boolean;
   readonly reportsOnlyErrors: boolean;
   /**
@@ -87,24 +99,29 @@ export class BusProducer {
   constructor(private readonly options: BusProducerOptions) {
     this.transactional = Boolean(options.transactionalId);
     this.reportsOnlyErrors = options.reportOnlyErrors === true;
+    this.counted = this.reportsOnlyErrors && !this.transactional && BatchedProduce.available();
     // Transactional too: a transaction's commit is what says its records were delivered, so its
     // `produce`d records need no report each either (`send`, for changelog offsets, keeps one).
     this.batch =
       (this.reportsOnlyErrors || this.transactional) && BatchedProduce.available()
-        ? // From the first record librdkafka refuses, the per-record path retries or reports each.
-          new BatchedProduce(
+        ? new BatchedProduce(
             () => this.native,
-            (record) => this.enqueue(record, undefined, headersOf(record)),
+            this.counted
+              ? (record, tag, err) => this.refused(record, tag ?? 0, err)
+              : // From the first record librdkafka refuses, the per-record path retries or reports each.
+                (record) => this.enqueue(record, undefined, headersOf(record)),
           )
         : undefined;
-    this.flushIsBarrier = this.reportsOnlyErrors || this.batch !== undefined;
+    this.flushIsBarrier = !this.counted && (this.reportsOnlyErrors || this.batch !== undefined);
     this.client = this.create(this.extraConfig());
   }
 
   private extraConfig(): LibrdkafkaConfig {
     const extra: LibrdkafkaConfig = { ...(this.options.librdkafka ?? {}) };
     if (this.options.transactionalId) extra['transactional.id'] = this.options.transactionalId;
-    if (this.reportsOnlyErrors) extra['delivery.report.only.error'] = true;
+    // Counted: librdkafka reports every record, to the addon; node-rdkafka's JS callback stays off.
+    if (this.counted) extra.dr_cb = false;
+    else if (this.reportsOnlyErrors) extra['delivery.report.only.error'] = true;
     return extra;
   }
 
@@ -221,6 +238,14 @@ export class BusProducer {
    */
   private watchReports(): void {
     const native = this.native;
+    if (this.counted) {
+      try {
+        this.unwatch = watchProducer(native, () => this.serveReports());
+      } catch {
+        this.serving = setInterval(() => this.serveReports(), this.options.pollIntervalMs ?? 2).unref();
+      }
+      return;
+    }
     if (BatchedProduce.available()) {
       try {
         this.unwatch = watchProducer(native, () => {
@@ -237,8 +262,91 @@ export class BusProducer {
   private stopWatching(native: Kafka.Producer): void {
     this.unwatch?.();
     this.unwatch = undefined;
+    clearInterval(this.serving);
+    clearTimeout(this.retrying);
     native.setPollInterval(0);
   }
+
+  /**
+   * Counted: hands the reports librdkafka holds to the listener — delivered records as a count per
+   * tag, each failure with its error — and client errors to 'event.error', as node-rdkafka would.
+   */
+  private serveReports(): void {
+    const native = this.native;
+    for (;;) {
+      let reports: ReturnType<typeof producerReports>;
+      try {
+        reports = producerReports(native);
+      } catch {
+        return; // disconnected meanwhile
+      }
+      if (!reports) return;
+      const [counts, failures, errors, more] = reports;
+      for (let i = 0; i < counts.length; i += 2) {
+        const tag = counts[i]!;
+        const n = counts[i + 1]!;
+        if (tag < 0) continue; // not a `produce`d record
+        this.produced -= n;
+        this.deliveryListener?.(tag, undefined, n);
+      }
+      for (const [tag, code, message, topic, partition] of failures) {
+        if (tag < 0) continue;
+        this.produced--;
+        const err = { code, message };
+        this.deliveryListener?.(
+          tag,
+          kafkaError('KAFKA_PRODUCE', 'delivery failed', err, { topic, partition }),
+          1,
+        );
+      }
+      for (const [code, message, fatal] of errors)
+        native.emit('event.error', Object.assign(new Error(message), { code, isFatal: fatal }));
+      if (!more) return;
+    }
+  }
+
+  /**
+   * Counted: a record librdkafka refused. A full queue is waited out (in order, with what is
+   * produced meanwhile); anything else is that record's failure.
+   */
+  private refused(
+    record: OutgoingRecord<Buffer | string | null, Buffer | null>,
+    tag: number,
+    err: number,
+  ): void {
+    if (err === ERR_QUEUE_FULL) {
+      this.waiting.push({ record, tag });
+      this.retrying ??= setTimeout(this.retryWaiting, 5);
+      return;
+    }
+    this.produced--;
+    const e = kafkaError(
+      'KAFKA_PRODUCE',
+      'produce failed',
+      { code: err, message: `librdkafka error ${err}` },
+      {
+        topic: record.topic,
+      },
+    );
+    this.deliveryListener?.(tag, e, 1);
+  }
+
+  /** Counted: hands the records a full queue refused over again, in order, stopping at a refusal. */
+  private readonly retryWaiting = () => {
+    this.retrying = undefined;
+    this.serveReports(); // acknowledged records make room
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < waiting.length; i++) {
+      if (this.waiting.length > 0) {
+        // Refused again: the rest queue up behind, in order.
+        for (let j = i; j < waiting.length; j++) this.waiting.push(waiting[j]!);
+        break;
+      }
+      this.batch!.add(waiting[i]!.record, waiting[i]!.tag);
+    }
+    if (this.waiting.length === 0) this.batch!.ship();
+  };
 
   /** Enqueues one record; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
@@ -266,6 +374,12 @@ export class BusProducer {
    * reported (tag -1), and `flush` is the barrier.
    */
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
+    if (this.counted) {
+      this.produced++;
+      if (this.waiting.length > 0) this.waiting.push({ record, tag });
+      else this.batch!.add(record, tag);
+      return;
+    }
     if (this.batch) {
       this.batch.add(record);
       return;
@@ -340,7 +454,7 @@ export class BusProducer {
 
   /** Hands the records batched so far to librdkafka now (they would go at the end of this task). */
   expedite(): void {
-    this.batch?.ship();
+    if (this.waiting.length === 0) this.batch?.ship();
   }
 
   /**
@@ -349,6 +463,21 @@ export class BusProducer {
    */
   async flush(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    if (this.counted) {
+      if (this.waiting.length === 0) this.batch!.ship();
+      const native = this.native;
+      await this.call('KAFKA_PRODUCE', 'flush', (cb) =>
+        drainCounted(
+          { native, deadline, current: () => this.native === native },
+          () => {
+            this.serveReports();
+            return this.produced;
+          },
+          cb,
+        ),
+      );
+      return;
+    }
     this.batch?.ship();
     // Records waiting for room in librdkafka's queue are not in it yet: wait until they are.
     while (this.requeued > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));

@@ -110,7 +110,10 @@ export interface TransportProducerOptions {
 
 export interface TransportProducer {
   readonly transactional: boolean;
-  /** Made with `reportOnlyErrors`: only failures reach `onDelivery` (tag -1); `flush` is the barrier. */
+  /**
+   * Made with `reportOnlyErrors`: no report crosses per `produce`d record (`send` is unavailable).
+   * Reports arrive counted per tag, or, when `flushIsBarrier`, only failures (tag -1).
+   */
   readonly reportsOnlyErrors: boolean;
   /**
    * `produce`d records reach `onDelivery` only when they fail (tag -1), so `flush` is their barrier
@@ -130,8 +133,11 @@ export interface TransportProducer {
    * current task (a CRITICAL record's outputs do not wait for the rest of a processing slice).
    */
   expedite(): void;
-  /** The one listener of `produce`d records' delivery reports (`error` set when not delivered). */
-  onDelivery(listener: (tag: number, error: unknown) => void): void;
+  /**
+   * The one listener of `produce`d records' delivery reports: `error` set when not delivered;
+   * `count` records of `tag` delivered at once when the producer counts them (default 1).
+   */
+  onDelivery(listener: (tag: number, error: unknown, count?: number) => void): void;
   /**
    * Resolves once everything handed over so far is acknowledged or reported failed (the failure's
    * report delivered first); rejects when `timeoutMs` passes first.

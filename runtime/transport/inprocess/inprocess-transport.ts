@@ -323,7 +323,7 @@ class InProcessProducer implements TransportProducer {
     }
   }
 
-  private deliveryListener?: (tag: number, error: unknown) => void;
+  private deliveryListener?: (tag: number, error: unknown, count?: number) => void;
 
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
     let error: unknown;
@@ -341,7 +341,7 @@ class InProcessProducer implements TransportProducer {
   /** Nothing waits here: `produce` appends at once. */
   expedite(): void {}
 
-  onDelivery(listener: (tag: number, error: unknown) => void): void {
+  onDelivery(listener: (tag: number, error: unknown, count?: number) => void): void {
     this.deliveryListener = listener;
   }
 

@@ -182,7 +182,7 @@ export class KafkaTransportProducer implements TransportProducer {
     this.producer.expedite();
   }
 
-  onDelivery(listener: (tag: number, error: unknown) => void): void {
+  onDelivery(listener: (tag: number, error: unknown, count?: number) => void): void {
     this.producer.onDelivery(listener);
   }
 

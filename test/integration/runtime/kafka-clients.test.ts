@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isBusError } from '../../../core/errors.js';
+import { createLogger } from '../../../core/logger.js';
+import { Decision } from '../../../runtime/engine/error-handlers.js';
+import { OutputWriter } from '../../../runtime/engine/output-writer.js';
 import { BusConsumer } from '../../../runtime/kafka/consumer.js';
 import { nativeBatchStatus, queuedIn } from '../../../runtime/kafka/native-batch.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
@@ -11,6 +14,8 @@ import { KafkaTransportProducer } from '../../../runtime/transport/librdkafka/ka
 import { servicesConfig, uniqueName } from '../../support/services.js';
 
 const connection = servicesConfig();
+/** With the addon, a producer that reports only errors counts every record's report in C++. */
+const counted = nativeBatchStatus().enabled;
 const topics = new TopicManager(connection);
 const created: string[] = [];
 
@@ -62,7 +67,7 @@ async function producerOnNewTopic(prefix: string, partitions: number) {
 }
 
 describe('Kafka clients', () => {
-  it('reports only failures when asked, and a flush that runs out of time is a retriable ERR__TIMED_OUT', async () => {
+  it('reports no record one by one when asked, and a flush that runs out of time is a retriable ERR__TIMED_OUT', async () => {
     const topic = uniqueName('it-only-errors');
     created.push(topic);
     await topics.ensure([domainTopic(topic, 1)]);
@@ -72,8 +77,9 @@ describe('Kafka clients', () => {
       librdkafka: { 'linger.ms': 500 },
     });
     const reports: unknown[] = [];
-    producer.onDelivery((tag, error) => reports.push({ tag, error }));
+    producer.onDelivery((tag, error, count) => reports.push({ tag, error, count }));
     await producer.connect();
+    expect(producer.flushIsBarrier).toBe(!counted);
     await expect(producer.send({ topic, key: 'k', value: Buffer.from('v') })).rejects.toThrow(
       /reports only errors/,
     );
@@ -86,7 +92,8 @@ describe('Kafka clients', () => {
     expect(isBusError(timedOut) && timedOut.retriable).toBe(true);
     expect((timedOut as { cause?: { code?: number } }).cause?.code).toBe(-185);
     await producer.flush(10_000);
-    expect(reports).toEqual([]); // delivered: no report crossed for any of them
+    // Delivered: one count for all ten (the addon), or no report at all (failures only).
+    expect(reports).toEqual(counted ? [{ tag: 0, error: undefined, count: 10 }] : []);
     await producer.disconnect();
     const read = await readN(uniqueName('it-only-errors-g'), topic, 10);
     expect(read.map((r) => r.value).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`).sort());
@@ -99,21 +106,92 @@ describe('Kafka clients', () => {
     await topics.ensure([{ ...domainTopic(topic, 1), config: { 'max.message.bytes': '2048' } }]);
     const producer = new BusProducer({ connection, reportOnlyErrors: true });
     const reports: { tag: number; error?: { code?: string } }[] = [];
-    producer.onDelivery((tag, error) => reports.push({ tag, error }));
+    producer.onDelivery((tag, error) => {
+      if (error) reports.push({ tag, error });
+    });
     await producer.connect();
     try {
       producer.produce({ topic, key: 'small', value: Buffer.from('fits') }, 0);
       await producer.flush(10_000);
-      producer.produce({ topic, key: 'big', value: randomBytes(16_384) }, 0);
+      producer.produce({ topic, key: 'big', value: randomBytes(16_384) }, 1);
       await producer.flush(30_000);
       // The flush is the barrier: the refusal is known when it resolves, not some time later.
       expect(reports).toHaveLength(1);
-      expect(reports[0]!.tag).toBe(-1);
+      expect(reports[0]!.tag).toBe(counted ? 1 : -1);
       expect(reports[0]!.error?.code).toBe('KAFKA_PRODUCE');
     } finally {
       await producer.disconnect();
     }
   });
+
+  it.skipIf(!counted)(
+    'counts delivery reports per tag, so a barrier waits only for its own tag',
+    async () => {
+      const topic = uniqueName('it-counted');
+      created.push(topic);
+      await topics.ensure([domainTopic(topic, 3)]);
+      const producer = new BusProducer({ connection, reportOnlyErrors: true });
+      const delivered = new Map<number, number>();
+      producer.onDelivery((tag, error, count) => {
+        expect(error).toBeUndefined();
+        delivered.set(tag, (delivered.get(tag) ?? 0) + (count ?? 1));
+      });
+      await producer.connect();
+      try {
+        for (let i = 0; i < 250; i++)
+          producer.produce({ topic, key: `a${i}`, value: Buffer.from(`a${i}`) }, 0);
+        for (let i = 0; i < 120; i++)
+          producer.produce({ topic, key: `b${i}`, value: Buffer.from(`b${i}`) }, 1);
+        expect(producer.inFlight).toBe(370);
+        await producer.flush(10_000);
+        expect(Object.fromEntries(delivered)).toEqual({ 0: 250, 1: 120 });
+        expect(producer.inFlight).toBe(0);
+      } finally {
+        await producer.disconnect();
+      }
+      expect(await readN(uniqueName('it-counted-g'), topic, 370)).toHaveLength(370);
+    },
+  );
+
+  it.skipIf(!counted)(
+    'at least once, outputs written during a commit barrier go to Kafka at once, not after it',
+    async () => {
+      const topic = uniqueName('it-no-hold');
+      created.push(topic);
+      await topics.ensure([domainTopic(topic, 1)]);
+      const producer = new KafkaTransportProducer(connection, {
+        clientId: 'it-no-hold',
+        reportOnlyErrors: true,
+        librdkafka: { 'linger.ms': 200 },
+      });
+      await producer.connect();
+      const writer = new OutputWriter({
+        producer,
+        production: () => Decision.FAIL,
+        log: createLogger({ level: 'silent' }),
+        written: () => {},
+        fail: (e) => {
+          throw e;
+        },
+      });
+      try {
+        writer.send({ topic, key: Buffer.from('before'), value: Buffer.from('before') });
+        const barrier = writer.settled(); // lingering 200 ms: it waits for 'before'
+        writer.send({ topic, key: Buffer.from('during'), value: Buffer.from('during') });
+        await Promise.resolve();
+        expect(writer.heldCount).toBe(0);
+        // Both are in librdkafka's queue now: nothing waits on this side for the barrier.
+        expect(queuedIn(producer.producer.native)).toBe(2);
+        await barrier;
+        await writer.settled();
+        expect(writer.failed).toBeUndefined();
+      } finally {
+        await producer.producer.disconnect();
+      }
+      const read = await readN(uniqueName('it-no-hold-g'), topic, 2);
+      expect(read.map((r) => r.value)).toEqual(['before', 'during']);
+    },
+  );
 
   it.skipIf(!nativeBatchStatus().enabled)(
     "expedite hands the runtime's batched records to librdkafka at once, not at the end of the task",

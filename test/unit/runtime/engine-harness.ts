@@ -26,7 +26,7 @@ type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
 export class HeldAcks implements TransportProducer {
   readonly acks: { record: Outgoing; resolve: () => void; reject: (e: unknown) => void; done?: boolean }[] =
     [];
-  private listener?: (tag: number, error: unknown) => void;
+  private listener?: (tag: number, error: unknown, count?: number) => void;
   private flushes: { upTo: number; resolve: () => void }[] = [];
   constructor(
     private readonly inner: TransportProducer,
@@ -42,7 +42,7 @@ export class HeldAcks implements TransportProducer {
       reject: (e) => this.listener?.(this.reportsOnlyErrors ? -1 : tag, e),
     });
   }
-  onDelivery(listener: (tag: number, error: unknown) => void): void {
+  onDelivery(listener: (tag: number, error: unknown, count?: number) => void): void {
     this.listener = listener;
   }
   expedite(): void {
