@@ -24,8 +24,13 @@ type Outgoing = OutgoingRecord<Buffer | null, Buffer | null>;
  * the failure, and `flush` resolves once every record handed over so far was acked or nacked.
  */
 export class HeldAcks implements TransportProducer {
-  readonly acks: { record: Outgoing; resolve: () => void; reject: (e: unknown) => void; done?: boolean }[] =
-    [];
+  readonly acks: {
+    record: Outgoing;
+    tag?: number;
+    resolve: () => void;
+    reject: (e: unknown) => void;
+    done?: boolean;
+  }[] = [];
   private listener?: (tag: number, error: unknown, count?: number) => void;
   private flushes: { upTo: number; resolve: () => void }[] = [];
   constructor(
@@ -36,6 +41,7 @@ export class HeldAcks implements TransportProducer {
     this.inner.send(record); // appended at once; only its report waits
     this.acks.push({
       record,
+      tag,
       resolve: () => {
         if (!this.reportsOnlyErrors) this.listener?.(tag, undefined);
       },
@@ -66,6 +72,21 @@ export class HeldAcks implements TransportProducer {
       this.acks[i]!.resolve();
       this.acks[i]!.done = true;
     }
+    this.releaseFlushes();
+  }
+  /**
+   * Acknowledges every `produce`d record not yet reported the way a producer that counts reports
+   * does (the addon's, at least once): one report per tag with how many were delivered. Only the
+   * first `upTo` handed over, when given.
+   */
+  ackCounted(upTo = this.acks.length): void {
+    const counts = new Map<number, number>();
+    for (const a of this.acks.slice(0, upTo)) {
+      if (a.done || a.tag === undefined) continue;
+      a.done = true;
+      counts.set(a.tag, (counts.get(a.tag) ?? 0) + 1);
+    }
+    for (const [tag, n] of counts) this.listener?.(tag, undefined, n);
     this.releaseFlushes();
   }
   nack(i: number, e: unknown): void {
@@ -111,6 +132,7 @@ export function engineHarness(
     production?: (e: unknown) => (typeof Decision)[keyof typeof Decision];
     metrics?: RuntimeMetrics;
     maxHeld?: number;
+    maxUnreported?: number;
   } = {},
 ) {
   const broker = new InProcessBroker();
@@ -142,6 +164,7 @@ export function engineHarness(
     written: () => commits.markDirty(),
     fail: (e) => failures.push(e),
     maxHeld: options.maxHeld,
+    maxUnreported: options.maxUnreported,
     released: () => resumes++,
   });
   commits = new CommitCoordinator({

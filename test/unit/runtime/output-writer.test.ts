@@ -41,6 +41,42 @@ describe('OutputWriter', () => {
     expect(h.producer.inFlight).toBe(2);
   });
 
+  it('reports counted per tag release the barrier of their tag, not a later one', async () => {
+    const h = engineHarness();
+    h.outputs.send(h.out('a'));
+    h.outputs.send(h.out('b'));
+    let first = false;
+    const barrier = h.outputs.settled().then(() => {
+      first = true;
+    });
+    h.outputs.send(h.out('c')); // the next commit period's
+    let second = false;
+    const next = h.outputs.settled().then(() => {
+      second = true;
+    });
+    h.producer.ackCounted(2); // 'a' and 'b' delivered, 'c' not yet
+    await barrier;
+    await flushMicrotasks();
+    expect(first).toBe(true);
+    expect(second).toBe(false);
+    h.producer.ackCounted();
+    await next;
+    expect(h.failures).toEqual([]);
+  });
+
+  it('is full past maxUnreported outputs awaiting their reports, and says so when they come', async () => {
+    const h = engineHarness({ maxUnreported: 3 });
+    h.outputs.send(h.out('a'));
+    h.outputs.send(h.out('b'));
+    expect(h.outputs.full).toBe(false);
+    h.outputs.send(h.out('c'));
+    expect(h.outputs.full).toBe(true); // a broker that does not answer: processing pauses
+    const before = h.resumes();
+    h.producer.ackCounted();
+    expect(h.outputs.full).toBe(false);
+    expect(h.resumes()).toBe(before + 1);
+  });
+
   it('a write that fails for good fails the runtime; after reset() it is disowned', async () => {
     const h = engineHarness();
     h.outputs.send(h.out('before-reset'));
