@@ -29,7 +29,8 @@
 //     record came.
 //
 //   consumeNow(client, max) -> batch | undefined
-//     The same, on the calling thread and without waiting: what librdkafka has already queued.
+//     The same, on the calling thread and without waiting: what librdkafka has already queued,
+//     popped in one rd_kafka_consume_batch_queue call (one queue lock per batch, not per record).
 //
 //   queued(client) -> number
 //     rd_kafka_outq_len: records not yet acknowledged or reported, plus reports and other events
@@ -251,6 +252,42 @@ class Collector {
     return pack();
   }
 
+  // What librdkafka has already queued, up to `max`, popped in one call: rd_kafka_consume_batch_queue
+  // on the consumer's queue takes its lock and updates the poll interval once per batch, where
+  // rd_kafka_consumer_poll does both per record. Every record popped is kept; an error is reported
+  // only when no record came with it (as `poll` drops one that follows records). Then packs them.
+  bool pollNow(rd_kafka_t* rk, uint32_t max) {
+    rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
+    if (queue == nullptr) return poll(rk, max, 0, false);
+    std::vector<rd_kafka_message_t*> popped(max);
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, popped.data(), max);
+    rd_kafka_queue_destroy(queue);
+    if (n < 0) {
+      error_ = rd_kafka_last_error();
+      errorText_ = rd_kafka_err2str(error_);
+      return true;
+    }
+    rd_kafka_resp_err_t firstError = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string firstErrorText;
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t* m = popped[static_cast<size_t>(i)];
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        messages_.push_back(m);
+        continue;
+      }
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && firstError == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        firstError = m->err;
+        firstErrorText = rd_kafka_message_errstr(m);
+      }
+      rd_kafka_message_destroy(m);
+    }
+    if (messages_.empty() && firstError != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      error_ = firstError;
+      errorText_ = firstErrorText;
+    }
+    return pack();
+  }
+
   // [count, headerCount, data (an ArrayBuffer), topics, names]; undefined when no record came; or an
   // Error with librdkafka's code.
   v8::Local<v8::Value> result() {
@@ -448,7 +485,7 @@ NAN_METHOD(ConsumeNow) {
   if (rk == nullptr) return Nan::ThrowError("consumeNow: the consumer is not connected");
   const uint32_t max = Nan::To<uint32_t>(info[1]).FromMaybe(1);
   Collector batch;
-  if (!batch.poll(rk, max == 0 ? 1 : max, 0, false)) return Nan::ThrowError("consumeNow: out of memory");
+  if (!batch.pollNow(rk, max == 0 ? 1 : max)) return Nan::ThrowError("consumeNow: out of memory");
   v8::Local<v8::Value> result = batch.result();
   if (batch.error() != RD_KAFKA_RESP_ERR_NO_ERROR) return Nan::ThrowError(result);
   info.GetReturnValue().Set(result);
