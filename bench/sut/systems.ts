@@ -64,6 +64,8 @@ function running(children: ChildProcess[], output: () => string): RunningSystem 
  * larger young generation, so records queued across a scavenge are not promoted and copied again.
  */
 const RUNTIME_NODE_OPTIONS = ['--max-semi-space-size=64'];
+/** More Node options for the runtime under test, for experiments (e.g. BENCH_NODE_ARGS=--trace-gc). */
+const EXTRA_NODE_OPTIONS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Our runtime as `workers` processes in one consumer group (what `tmbus run --workers` runs). */
 function tmbusWith(workers: number): SystemUnderTest {
@@ -80,6 +82,7 @@ function tmbusWith(workers: number): SystemUnderTest {
           {
             nodeArgs: [
               ...RUNTIME_NODE_OPTIONS,
+              ...EXTRA_NODE_OPTIONS,
               ...(cpuProfileDir && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
             ],
           },
