@@ -6,10 +6,11 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import { KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
-import { drainCounted, drainQueued, flushInSlices } from './flush-barrier.js';
+import { CountedProduce } from './counted-produce.js';
+import { drainQueued, flushInSlices } from './flush-barrier.js';
 import { kafkaError } from './kafka-errors.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
-import { BatchedProduce, producerReports, watchProducer } from './native-batch.js';
+import { BatchedProduce, watchProducer } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
 import { markNativeCallStuck, nativeCall } from './stuck-native-calls.js';
 
@@ -74,15 +75,10 @@ export class BusProducer {
   /** Records waiting to be handed over again after librdkafka's queue was full. */
   private requeued = 0;
   /**
-   * Reports are counted in C++ per tag (`producerReports`): records go through the addon with
-   * their tag as opaque, and nothing calls node-rdkafka's poll() or flush() on this client.
+   * `reportOnlyErrors` with the addon: `produce`d records' reports are counted per tag in C++
+   * (counted-produce.ts), and nothing calls node-rdkafka's poll() or flush() on this client.
    */
-  private readonly counted: boolean;
-  /** Counted: records librdkafka refused for a full queue, in order, retried every 5 ms. */
-  private waiting: { record: OutgoingRecord<Buffer | string | null, Buffer | null>; tag: number }[] = [];
-  private retrying?: NodeJS.Timeout;
-  /** Counted, without librdkafka's signal: the timer that serves the reports. */
-  private serving?: NodeJS.Timeout;
+  private readonly counted: CountedProduce | undefined;
   readonly transactional: boolean;
   readonly reportsOnlyErrors: boolean;
   /**
@@ -99,17 +95,21 @@ export class BusProducer {
   constructor(private readonly options: BusProducerOptions) {
     this.transactional = Boolean(options.transactionalId);
     this.reportsOnlyErrors = options.reportOnlyErrors === true;
-    this.counted = this.reportsOnlyErrors && !this.transactional && BatchedProduce.available();
-    // Transactional too: a transaction's commit is what says its records were delivered, so its
+    this.counted =
+      this.reportsOnlyErrors && !this.transactional && CountedProduce.available()
+        ? new CountedProduce(
+            () => this.native,
+            () => this.deliveryListener,
+          )
+        : undefined;
+    // Transactional: a transaction's commit is what says its records were delivered, so its
     // `produce`d records need no report each either (`send`, for changelog offsets, keeps one).
     this.batch =
-      (this.reportsOnlyErrors || this.transactional) && BatchedProduce.available()
-        ? new BatchedProduce(
+      !this.counted && (this.reportsOnlyErrors || this.transactional) && BatchedProduce.available()
+        ? // From the first record librdkafka refuses, the per-record path retries or reports each.
+          new BatchedProduce(
             () => this.native,
-            this.counted
-              ? (record, tag, err) => this.refused(record, tag ?? 0, err)
-              : // From the first record librdkafka refuses, the per-record path retries or reports each.
-                (record) => this.enqueue(record, undefined, headersOf(record)),
+            (record) => this.enqueue(record, undefined, headersOf(record)),
           )
         : undefined;
     this.flushIsBarrier = !this.counted && (this.reportsOnlyErrors || this.batch !== undefined);
@@ -239,11 +239,7 @@ export class BusProducer {
   private watchReports(): void {
     const native = this.native;
     if (this.counted) {
-      try {
-        this.unwatch = watchProducer(native, () => this.serveReports());
-      } catch {
-        this.serving = setInterval(() => this.serveReports(), this.options.pollIntervalMs ?? 2).unref();
-      }
+      this.counted.watch(native, this.options.pollIntervalMs ?? 2);
       return;
     }
     if (BatchedProduce.available()) {
@@ -262,91 +258,9 @@ export class BusProducer {
   private stopWatching(native: Kafka.Producer): void {
     this.unwatch?.();
     this.unwatch = undefined;
-    clearInterval(this.serving);
-    clearTimeout(this.retrying);
+    this.counted?.stop();
     native.setPollInterval(0);
   }
-
-  /**
-   * Counted: hands the reports librdkafka holds to the listener — delivered records as a count per
-   * tag, each failure with its error — and client errors to 'event.error', as node-rdkafka would.
-   */
-  private serveReports(): void {
-    const native = this.native;
-    for (;;) {
-      let reports: ReturnType<typeof producerReports>;
-      try {
-        reports = producerReports(native);
-      } catch {
-        return; // disconnected meanwhile
-      }
-      if (!reports) return;
-      const [counts, failures, errors, more] = reports;
-      for (let i = 0; i < counts.length; i += 2) {
-        const tag = counts[i]!;
-        const n = counts[i + 1]!;
-        if (tag < 0) continue; // not a `produce`d record
-        this.produced -= n;
-        this.deliveryListener?.(tag, undefined, n);
-      }
-      for (const [tag, code, message, topic, partition] of failures) {
-        if (tag < 0) continue;
-        this.produced--;
-        const err = { code, message };
-        this.deliveryListener?.(
-          tag,
-          kafkaError('KAFKA_PRODUCE', 'delivery failed', err, { topic, partition }),
-          1,
-        );
-      }
-      for (const [code, message, fatal] of errors)
-        native.emit('event.error', Object.assign(new Error(message), { code, isFatal: fatal }));
-      if (!more) return;
-    }
-  }
-
-  /**
-   * Counted: a record librdkafka refused. A full queue is waited out (in order, with what is
-   * produced meanwhile); anything else is that record's failure.
-   */
-  private refused(
-    record: OutgoingRecord<Buffer | string | null, Buffer | null>,
-    tag: number,
-    err: number,
-  ): void {
-    if (err === ERR_QUEUE_FULL) {
-      this.waiting.push({ record, tag });
-      this.retrying ??= setTimeout(this.retryWaiting, 5);
-      return;
-    }
-    this.produced--;
-    const e = kafkaError(
-      'KAFKA_PRODUCE',
-      'produce failed',
-      { code: err, message: `librdkafka error ${err}` },
-      {
-        topic: record.topic,
-      },
-    );
-    this.deliveryListener?.(tag, e, 1);
-  }
-
-  /** Counted: hands the records a full queue refused over again, in order, stopping at a refusal. */
-  private readonly retryWaiting = () => {
-    this.retrying = undefined;
-    this.serveReports(); // acknowledged records make room
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (let i = 0; i < waiting.length; i++) {
-      if (this.waiting.length > 0) {
-        // Refused again: the rest queue up behind, in order.
-        for (let j = i; j < waiting.length; j++) this.waiting.push(waiting[j]!);
-        break;
-      }
-      this.batch!.add(waiting[i]!.record, waiting[i]!.tag);
-    }
-    if (this.waiting.length === 0) this.batch!.ship();
-  };
 
   /** Enqueues one record; the promise settles on its delivery report. */
   send(record: OutgoingRecord<Buffer | string | null, Buffer | null>): Promise<DeliveryReport> {
@@ -375,9 +289,7 @@ export class BusProducer {
    */
   produce(record: OutgoingRecord<Buffer | string | null, Buffer | null>, tag: number): void {
     if (this.counted) {
-      this.produced++;
-      if (this.waiting.length > 0) this.waiting.push({ record, tag });
-      else this.batch!.add(record, tag);
+      this.counted.produce(record, tag);
       return;
     }
     if (this.batch) {
@@ -454,7 +366,8 @@ export class BusProducer {
 
   /** Hands the records batched so far to librdkafka now (they would go at the end of this task). */
   expedite(): void {
-    if (this.waiting.length === 0) this.batch?.ship();
+    if (this.counted) this.counted.expedite();
+    else this.batch?.ship();
   }
 
   /**
@@ -463,18 +376,11 @@ export class BusProducer {
    */
   async flush(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    if (this.counted) {
-      if (this.waiting.length === 0) this.batch!.ship();
+    const counted = this.counted;
+    if (counted) {
       const native = this.native;
       await this.call('KAFKA_PRODUCE', 'flush', (cb) =>
-        drainCounted(
-          { native, deadline, current: () => this.native === native },
-          () => {
-            this.serveReports();
-            return this.produced;
-          },
-          cb,
-        ),
+        counted.flush({ native, deadline, current: () => this.native === native }, cb),
       );
       return;
     }
@@ -529,7 +435,7 @@ export class BusProducer {
 
   /** Number of records enqueued and not yet acknowledged. */
   get inFlight(): number {
-    return this.pending.size + this.produced;
+    return this.pending.size + this.produced + (this.counted?.produced ?? 0);
   }
 
   async disconnect(timeoutMs = 10_000): Promise<void> {
