@@ -259,31 +259,29 @@ class Collector {
   bool pollNow(rd_kafka_t* rk, uint32_t max) {
     rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
     if (queue == nullptr) return poll(rk, max, 0, false);
-    std::vector<rd_kafka_message_t*> popped(max);
-    const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, popped.data(), max);
+    // Popped straight into messages_, then compacted to the records.
+    messages_.resize(max);
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, messages_.data(), max);
     rd_kafka_queue_destroy(queue);
-    if (n < 0) {
-      error_ = rd_kafka_last_error();
-      errorText_ = rd_kafka_err2str(error_);
-      return true;
-    }
-    rd_kafka_resp_err_t firstError = RD_KAFKA_RESP_ERR_NO_ERROR;
-    std::string firstErrorText;
+    size_t kept = 0;
     for (ssize_t i = 0; i < n; i++) {
-      rd_kafka_message_t* m = popped[static_cast<size_t>(i)];
+      rd_kafka_message_t* m = messages_[static_cast<size_t>(i)];
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        messages_.push_back(m);
+        messages_[kept++] = m;
         continue;
       }
-      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && firstError == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        firstError = m->err;
-        firstErrorText = rd_kafka_message_errstr(m);
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && error_ == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        error_ = m->err;
+        errorText_ = rd_kafka_message_errstr(m);
       }
       rd_kafka_message_destroy(m);
     }
-    if (messages_.empty() && firstError != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      error_ = firstError;
-      errorText_ = firstErrorText;
+    messages_.resize(kept);
+    if (n < 0) {
+      error_ = rd_kafka_last_error();
+      errorText_ = rd_kafka_err2str(error_);
+    } else if (kept > 0) {
+      error_ = RD_KAFKA_RESP_ERR_NO_ERROR;  // records came: the error goes unreported, as in `poll`
     }
     return pack();
   }

@@ -132,15 +132,8 @@ export class CountedProduce {
       return;
     }
     this.produced--;
-    const e = kafkaError(
-      'KAFKA_PRODUCE',
-      'produce failed',
-      { code: err, message: `librdkafka error ${err}` },
-      {
-        topic: record.topic,
-      },
-    );
-    this.listener()?.(tag, e, 1);
+    const cause = { code: err, message: `librdkafka error ${err}` };
+    this.listener()?.(tag, kafkaError('KAFKA_PRODUCE', 'produce failed', cause, { topic: record.topic }), 1);
   }
 
   /** Hands the waiting records over again, in order, stopping at a refusal. */

@@ -296,8 +296,10 @@ export class BatchedProduce {
   add(record: Outgoing, tag?: number): void {
     const batch = this.batch;
     if (tag !== this.tag) {
-      if (batch.count > 0) this.ship();
+      const err = batch.count > 0 ? this.ship() : 0;
       this.tag = tag;
+      // What was packed was refused (it went to `fallback`): this record follows it there, in order.
+      if (err !== 0) return this.fallback(record, tag, err);
     }
     batch.add(record);
     if (batch.count >= 1000 || batch.bytes >= 1 << 20) this.ship();

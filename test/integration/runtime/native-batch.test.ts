@@ -125,31 +125,39 @@ describe('the native batch path', () => {
     }
   }
 
-  it('hands records librdkafka refuses (a full queue) over again until it takes them, and delivers them', async () => {
-    const topic = uniqueName('native-batch-full');
-    created.push(topic);
-    await topics.ensure([domainTopic(topic, 1)]);
-    const producer = new BusProducer({
-      connection,
-      reportOnlyErrors: true,
-      librdkafka: { 'queue.buffering.max.messages': 20, 'linger.ms': 50 },
-    });
-    await producer.connect();
-    const failures: unknown[] = [];
-    producer.onDelivery((_tag, error) => {
-      if (error) failures.push(error);
-    });
-    for (let i = 0; i < 200; i++) producer.produce({ topic, key: null, value: Buffer.from(String(i)) }, 0);
-    await producer.flush();
-    expect(producer.inFlight).toBe(0);
-    await producer.disconnect();
-    expect(failures).toEqual([]);
-    const values = (await readAll(topic, 200)).map((m) => Number(m.value!.toString()));
-    expect(new Set(values).size).toBe(200);
-    // With the addon the refused records wait their turn, so one partition keeps the produce order
-    // (the per-record path retries each on its own timer).
-    if (nativeBatchStatus().enabled) expect(values).toEqual(Array.from({ length: 200 }, (_, i) => i));
-  });
+  it.each([
+    ['one tag', () => 0],
+    // A tag change ships what is packed; a record after a refused ship must not overtake it.
+    ['a new tag every 7 records', (i: number) => Math.floor(i / 7)],
+  ])(
+    'hands records librdkafka refuses (a full queue) over again until it takes them, and delivers them (%s)',
+    async (_, tagOf) => {
+      const topic = uniqueName('native-batch-full');
+      created.push(topic);
+      await topics.ensure([domainTopic(topic, 1)]);
+      const producer = new BusProducer({
+        connection,
+        reportOnlyErrors: true,
+        librdkafka: { 'queue.buffering.max.messages': 20, 'linger.ms': 50 },
+      });
+      await producer.connect();
+      const failures: unknown[] = [];
+      producer.onDelivery((_tag, error) => {
+        if (error) failures.push(error);
+      });
+      for (let i = 0; i < 200; i++)
+        producer.produce({ topic, key: null, value: Buffer.from(String(i)) }, tagOf(i));
+      await producer.flush();
+      expect(producer.inFlight).toBe(0);
+      await producer.disconnect();
+      expect(failures).toEqual([]);
+      const values = (await readAll(topic, 200)).map((m) => Number(m.value!.toString()));
+      expect(new Set(values).size).toBe(200);
+      // With the addon the refused records wait their turn, so one partition keeps the produce order
+      // (the per-record path retries each on its own timer).
+      if (nativeBatchStatus().enabled) expect(values).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    },
+  );
 
   it.runIf(process.env.TMBUS_NATIVE_BATCH === '0')(
     'is off when TMBUS_NATIVE_BATCH=0 (the per-record run)',
