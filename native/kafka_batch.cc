@@ -256,7 +256,17 @@ class Collector {
   // on the consumer's queue takes its lock and updates the poll interval once per batch, where
   // rd_kafka_consumer_poll does both per record. Every record popped is kept; an error is reported
   // only when no record came with it (as `poll` drops one that follows records). Then packs them.
-  bool pollNow(rd_kafka_t* rk, uint32_t max) {
+  //
+  // librdkafka (2.12) moves a partition's application position to offset + 1 of everything the
+  // batch call returns, error events included, where rd_kafka_consumer_poll skips them. An
+  // end-of-partition event carries the next offset to fetch, N, so the position becomes N + 1; the
+  // next pause takes it as where to fetch from on resume, and record N is never returned (the gateway
+  // lost one record per pause that way under load). So: with end-of-partition events on (`eofEvents`,
+  // one per caught-up read) records are popped one by one; otherwise a partition whose last event in
+  // the batch is an error (a failed fetch: rare) is sought back to the error's offset, which also
+  // resets the position.
+  bool pollNow(rd_kafka_t* rk, uint32_t max, bool eofEvents) {
+    if (eofEvents) return poll(rk, max, 0, false);
     rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
     if (queue == nullptr) return poll(rk, max, 0, false);
     // Popped straight into messages_, then compacted to the records.
@@ -264,11 +274,21 @@ class Collector {
     const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, messages_.data(), max);
     rd_kafka_queue_destroy(queue);
     size_t kept = 0;
+    rd_kafka_topic_partition_list_t* rewind = nullptr;
     for (ssize_t i = 0; i < n; i++) {
       rd_kafka_message_t* m = messages_[static_cast<size_t>(i)];
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         messages_[kept++] = m;
+        // A record after the error: the position it leaves is right.
+        if (rewind != nullptr) rd_kafka_topic_partition_list_del(rewind, rd_kafka_topic_name(m->rkt), m->partition);
         continue;
+      }
+      if (m->rkt != nullptr && m->offset >= 0) {
+        if (rewind == nullptr) rewind = rd_kafka_topic_partition_list_new(1);
+        const char* topic = rd_kafka_topic_name(m->rkt);
+        rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_find(rewind, topic, m->partition);
+        if (tp == nullptr) tp = rd_kafka_topic_partition_list_add(rewind, topic, m->partition);
+        tp->offset = m->offset;
       }
       if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && error_ == RD_KAFKA_RESP_ERR_NO_ERROR) {
         error_ = m->err;
@@ -277,6 +297,14 @@ class Collector {
       rd_kafka_message_destroy(m);
     }
     messages_.resize(kept);
+    if (rewind != nullptr) {
+      // Asynchronous (timeout 0): the partition's queued records are dropped and fetched again.
+      if (rewind->cnt > 0) {
+        rd_kafka_error_t* e = rd_kafka_seek_partitions(rk, rewind, 0);
+        if (e != nullptr) rd_kafka_error_destroy(e);
+      }
+      rd_kafka_topic_partition_list_destroy(rewind);
+    }
     if (n < 0) {
       error_ = rd_kafka_last_error();
       errorText_ = rd_kafka_err2str(error_);
@@ -476,14 +504,16 @@ NAN_METHOD(ConsumeBatchMethod) {
   Nan::AsyncQueueWorker(new ConsumeBatch(callback, rk, max == 0 ? 1 : max, timeoutMs < 0 ? 0 : timeoutMs));
 }
 
-// consumeNow(client, max) -> batch: what librdkafka has queued, up to `max`, on this thread, without
-// waiting (an empty batch when nothing is). Throws librdkafka's error as consumeBatch reports it.
+// consumeNow(client, max, eofEvents) -> batch: what librdkafka has queued, up to `max`, on this
+// thread, without waiting (an empty batch when nothing is). `eofEvents`: the consumer has
+// enable.partition.eof on (see Collector::pollNow). Throws librdkafka's error as consumeBatch does.
 NAN_METHOD(ConsumeNow) {
   rd_kafka_t* rk = Peek::handle(info[0]);
   if (rk == nullptr) return Nan::ThrowError("consumeNow: the consumer is not connected");
   const uint32_t max = Nan::To<uint32_t>(info[1]).FromMaybe(1);
+  const bool eofEvents = Nan::To<bool>(info[2]).FromMaybe(false);
   Collector batch;
-  if (!batch.pollNow(rk, max == 0 ? 1 : max)) return Nan::ThrowError("consumeNow: out of memory");
+  if (!batch.pollNow(rk, max == 0 ? 1 : max, eofEvents)) return Nan::ThrowError("consumeNow: out of memory");
   v8::Local<v8::Value> result = batch.result();
   if (batch.error() != RD_KAFKA_RESP_ERR_NO_ERROR) return Nan::ThrowError(result);
   info.GetReturnValue().Set(result);

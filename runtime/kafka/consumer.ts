@@ -86,6 +86,8 @@ export class BusConsumer {
   rebalances = 0;
   /** Batches come through the native addon (no 'data' or 'partition.eof' events are emitted). */
   private readonly packed = consumeBatch.available();
+  /** `enable.partition.eof` is on: consumeNow pops records one by one (see native-batch.ts). */
+  private readonly eofEvents: boolean;
   /** Stops the arrival watch of the native path (set while connected). */
   private unwatch?: () => void;
   /** Something arrived since the queue was last read; `wake` ends the current idle wait. */
@@ -106,6 +108,8 @@ export class BusConsumer {
         ...(options.librdkafka ?? {}),
       },
     );
+    const eof = (conf as Record<string, unknown>)['enable.partition.eof'];
+    this.eofEvents = eof === true || eof === 'true';
     this.native = new Kafka.KafkaConsumer(conf as Kafka.ConsumerGlobalConfig, {
       'auto.offset.reset': options.autoOffsetReset ?? 'earliest',
     });
@@ -186,7 +190,7 @@ export class BusConsumer {
           if (idle) await this.arrival(this.options.idleWaitMs ?? 10);
           if (!this.running) break;
           this.arrived = false;
-          messages = consumeNow(this.native, batchSize);
+          messages = consumeNow(this.native, batchSize, this.eofEvents);
         } else if (this.packed) {
           // One crossing per batch, records packed in one Buffer (native-batch.ts).
           messages = await new Promise<Kafka.Message[]>((resolve, reject) =>

@@ -63,7 +63,7 @@ interface Addon {
     timeoutMs: number,
     cb: (err: (Error & { code?: number }) | null, batch?: NativeBatch) => void,
   ): void;
-  consumeNow(client: object, max: number): NativeBatch | undefined;
+  consumeNow(client: object, max: number, eofEvents: boolean): NativeBatch | undefined;
   queued(client: object): number;
   reports(client: object): ProducerReports | undefined;
   watch(client: object, onArrival: () => void, main?: boolean): () => void;
@@ -356,10 +356,13 @@ export function consumeBatch(
 
 /**
  * What librdkafka has already queued for this consumer, up to `max` records, read on this thread
- * without waiting (empty when nothing is). Throws librdkafka's error (with its `code`).
+ * without waiting (empty when nothing is). Throws librdkafka's error (with its `code`). Pass
+ * `eofEvents` when the consumer has `enable.partition.eof` on: its records are then popped one by
+ * one, as librdkafka's batch call moves a partition's position past the record after an
+ * end-of-partition event (native/kafka_batch.cc, Collector::pollNow).
  */
-export function consumeNow(native: Kafka.KafkaConsumer, max: number): Kafka.Message[] {
-  const batch = addon!.consumeNow(clientOf(native), max);
+export function consumeNow(native: Kafka.KafkaConsumer, max: number, eofEvents = false): Kafka.Message[] {
+  const batch = addon!.consumeNow(clientOf(native), max, eofEvents);
   return batch ? unpack(packed(batch)) : [];
 }
 

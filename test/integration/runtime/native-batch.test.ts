@@ -7,7 +7,7 @@ import Kafka from 'node-rdkafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BusConsumer } from '../../../runtime/kafka/consumer.js';
 import { consumerConfig } from '../../../runtime/kafka/librdkafka-config.js';
-import { consumeBatch, nativeBatchStatus } from '../../../runtime/kafka/native-batch.js';
+import { consumeBatch, consumeNow, nativeBatchStatus } from '../../../runtime/kafka/native-batch.js';
 import { fromNativeHeaders } from '../../../runtime/kafka/native-headers.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
 import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
@@ -156,6 +156,60 @@ describe('the native batch path', () => {
       // With the addon the refused records wait their turn, so one partition keeps the produce order
       // (the per-record path retries each on its own timer).
       if (nativeBatchStatus().enabled) expect(values).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    },
+  );
+
+  // librdkafka's batch call moves a partition's position to the offset after an end-of-partition
+  // event's: the next pause then resumes one record too far, and that record is never read (the
+  // gateway lost one per failover test under load). Popped one by one (`eofEvents`), or in a batch
+  // whose end-of-partition event is repaired by a seek, every record arrives once.
+  it.skipIf(process.env.TMBUS_NATIVE_BATCH === '0').each([
+    ['one by one (eofEvents)', true],
+    ['in a batch, repaired', false],
+  ])(
+    'reads the record after an end-of-partition event once, across a pause and resume (%s)',
+    async (_, eofEvents) => {
+      const topic = uniqueName('native-batch-eof');
+      created.push(topic);
+      await topics.ensure([domainTopic(topic, 1)]);
+      const producer = new BusProducer({ connection });
+      await producer.connect();
+      const native = new Kafka.KafkaConsumer(
+        consumerConfig(connection, 'native-eof', uniqueName('g-native-eof'), {
+          'enable.partition.eof': true,
+        }) as Kafka.ConsumerGlobalConfig,
+        { 'auto.offset.reset': 'earliest' },
+      );
+      await new Promise<void>((resolve, reject) =>
+        native.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())),
+      );
+      const got: number[] = [];
+      const readFor = async (ms: number, until: () => boolean) => {
+        const deadline = Date.now() + ms;
+        while (!until() && Date.now() < deadline) {
+          for (const m of consumeNow(native, 100, eofEvents)) got.push(m.offset);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      try {
+        for (let i = 0; i < 5; i++) await producer.send({ topic, key: null, value: Buffer.from(`r${i}`) });
+        const tp = { topic, partition: 0 };
+        native.assign([{ ...tp, offset: 0 }]);
+        await readFor(30_000, () => got.length >= 5);
+        await readFor(500, () => false); // caught up: the end-of-partition event is read too
+        expect(got).toEqual([0, 1, 2, 3, 4]);
+        // Paused before it is read: the resume fetches from the partition's position.
+        await producer.send({ topic, key: null, value: Buffer.from('after the end') });
+        native.pause([tp]);
+        await new Promise((r) => setTimeout(r, 100));
+        native.resume([tp]);
+        await readFor(10_000, () => got.length >= 6);
+        await readFor(300, () => false); // nothing read twice
+        expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+      } finally {
+        await new Promise((resolve) => native.disconnect(resolve));
+        await producer.disconnect();
+      }
     },
   );
 
