@@ -3,7 +3,7 @@
 // cursor (replay from Kafka), and ends with every event exactly once, in order per channel and
 // partition, although the surviving instance also re-consumes the dead one's uncommitted records.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Gateway } from '../../../gateway/gateway.js';
 import { criticalAndHighMix, EventFlow } from './support/flow.js';
 import { createFixture, eventually, type Fixture, token } from './support/harness.js';
@@ -37,8 +37,13 @@ afterAll(async () => {
 });
 
 describe('instance failure under load', () => {
-  it('resumes on the other instance with every CRITICAL and HIGH event exactly once, in order', async () => {
+  // No retry: the doomed instance is dead after the first attempt, so a second one could only time
+  // out waiting for a failover that cannot happen again, hiding the first attempt's failure.
+  it('resumes on the other instance with every CRITICAL and HIGH event exactly once, in order', {
+    retry: 0,
+  }, async () => {
     const flow = new EventFlow(fx, criticalAndHighMix('ACC-FAIL', 'FAILX'));
+    onTestFinished(() => flow.stop().catch(() => undefined));
     const client = fx.client(`http://127.0.0.1:${balancer.port}`, {
       token: await token('u-fail', ['trader'], { account: 'ACC-FAIL' }),
     });
