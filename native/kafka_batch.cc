@@ -7,17 +7,20 @@
 // else — configuration, rebalances, commits, transactions, delivery reports of errors — stays
 // node-rdkafka's:
 //
-//   produceBatch(client, topics, names, meta, headers, data, timestamps, count, tag?) -> [accepted, err]
+//   produceBatch(client, topics, names, meta, headers, data, timestamps, count, tag?, ids?) -> [accepted, err]
 //     Hands `count` records to librdkafka (copied). A record's fields are offsets into `data` (see
 //     META_* below). With `tag` (>= 0) every record carries it as its delivery-report opaque, for
-//     `reports`; without, none. Stops at the first record librdkafka refuses (a full queue: the
-//     caller polls and retries the rest).
+//     `reports`; without, none. With `ids` (a Float64Array), a record whose id is >= 0 carries that
+//     instead, and `reports` gives its position. Stops at the first record librdkafka refuses (a
+//     full queue: the caller polls and retries the rest).
 //
-//   reports(client) -> [counts, failures, errors, more] | undefined
+//   reports(client) -> [counts, failures, errors, more, positions] | undefined
 //     Serves the producer's main queue on this thread, without waiting (librdkafka's event API), and
 //     counts delivery reports here instead of crossing into JS once per record: `counts` is
-//     [tag, delivered, tag, delivered, ...], `failures` one [tag, code, message, topic, partition]
-//     per record not delivered, `errors` one [code, message, fatal] per client error; `more` when it
+//     [tag, delivered, tag, delivered, ...], `positions` a Float64Array [id, partition, offset, ...]
+//     of the delivered records that carried an id, `failures` one [tag, code, message, topic,
+//     partition, id?] per record not delivered (tag -1 and its id for one that carried an id),
+//     `errors` one [code, message, fatal] per client error; `more` when it
 //     stopped at its bound (4,096 events) with more queued. undefined when nothing was queued. While a producer is served this way nothing may call node-rdkafka's
 //     poll() or flush() on it: those would hand the same reports to node-rdkafka's callbacks.
 //
@@ -118,6 +121,13 @@ NAN_METHOD(ProduceBatch) {
     opaque = reinterpret_cast<void*>(static_cast<intptr_t>(Nan::To<int32_t>(info[8]).FromJust()) + 1);
   if (metaArray->Length() < static_cast<size_t>(count) * META_STRIDE || timeArray->Length() < count)
     return Nan::ThrowRangeError("produceBatch: arrays shorter than count");
+  // Per-record ids: the opaque is -(id + 1), negative, so it never meets a tag's.
+  const double* ids = nullptr;
+  if (info.Length() > 9 && info[9]->IsFloat64Array()) {
+    v8::Local<v8::Float64Array> idArray = info[9].As<v8::Float64Array>();
+    if (idArray->Length() < count) return Nan::ThrowRangeError("produceBatch: ids shorter than count");
+    ids = reinterpret_cast<const double*>(static_cast<char*>(idArray->Buffer()->Data()) + idArray->ByteOffset());
+  }
 
   auto inData = [&](int32_t off, int32_t len) {
     return len < 0 || (off >= 0 && static_cast<size_t>(off) + static_cast<size_t>(len) <= dataLength);
@@ -167,10 +177,13 @@ NAN_METHOD(ProduceBatch) {
       break;
     }
     const int64_t timestamp = static_cast<int64_t>(times[accepted]);
+    void* recordOpaque = opaque;
+    if (ids != nullptr && ids[accepted] >= 0)
+      recordOpaque = reinterpret_cast<void*>(-(static_cast<intptr_t>(ids[accepted]) + 1));
     err = rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keySize),
                             RD_KAFKA_V_VALUE(value, valueSize), RD_KAFKA_V_TIMESTAMP(timestamp),
-                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(recordOpaque), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Headers are librdkafka's only once the record is accepted.
       if (hdrs) rd_kafka_headers_destroy(hdrs);
@@ -596,6 +609,7 @@ NAN_METHOD(Reports) {
   rd_kafka_queue_t* queue = rd_kafka_queue_get_main(rk);
   // Few tags are in flight at once (one per commit period): a flat list beats a map.
   std::vector<std::pair<int32_t, uint32_t>> counts;
+  std::vector<double> positions;
   v8::Local<v8::Array> failures = Nan::New<v8::Array>(0);
   v8::Local<v8::Array> errors = Nan::New<v8::Array>(0);
   bool any = false, more = true;
@@ -611,9 +625,19 @@ NAN_METHOD(Reports) {
       case RD_KAFKA_EVENT_DR: {
         const rd_kafka_message_t* m;
         while ((m = rd_kafka_event_message_next(ev)) != nullptr) {
-          const int32_t tag = static_cast<int32_t>(reinterpret_cast<intptr_t>(m->_private)) - 1;
+          const intptr_t raw = reinterpret_cast<intptr_t>(m->_private);
+          // A record that carried an id (negative opaque): its position, not a count.
+          const double id = raw < 0 ? static_cast<double>(-raw - 1) : -1;
+          const int32_t tag = raw < 0 ? -1 : static_cast<int32_t>(raw) - 1;
+          if (raw < 0 && m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            positions.push_back(id);
+            positions.push_back(m->partition);
+            positions.push_back(static_cast<double>(m->offset));
+            continue;
+          }
           if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            v8::Local<v8::Array> f = Nan::New<v8::Array>(5);
+            v8::Local<v8::Array> f = Nan::New<v8::Array>(raw < 0 ? 6 : 5);
+            if (raw < 0) Nan::Set(f, 5, Nan::New<v8::Number>(id));
             Nan::Set(f, 0, Nan::New<v8::Int32>(tag));
             Nan::Set(f, 1, Nan::New<v8::Int32>(static_cast<int32_t>(m->err)));
             Nan::Set(f, 2, Nan::New(rd_kafka_err2str(m->err)).ToLocalChecked());
@@ -649,11 +673,16 @@ NAN_METHOD(Reports) {
     Nan::Set(flat, static_cast<uint32_t>(2 * i), Nan::New<v8::Int32>(counts[i].first));
     Nan::Set(flat, static_cast<uint32_t>(2 * i + 1), Nan::New<v8::Uint32>(counts[i].second));
   }
-  v8::Local<v8::Array> result = Nan::New<v8::Array>(4);
+  v8::Local<v8::Array> result = Nan::New<v8::Array>(5);
   Nan::Set(result, 0, flat);
   Nan::Set(result, 1, failures);
   Nan::Set(result, 2, errors);
   Nan::Set(result, 3, Nan::New<v8::Boolean>(more));
+  if (!positions.empty()) {
+    v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), positions.size() * sizeof(double));
+    memcpy(buffer->Data(), positions.data(), positions.size() * sizeof(double));
+    Nan::Set(result, 4, v8::Float64Array::New(buffer, 0, positions.size()));
+  }
   info.GetReturnValue().Set(result);
 }
 

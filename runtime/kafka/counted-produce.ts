@@ -18,14 +18,23 @@ import type { DeliveryListener } from './producer.js';
 
 type Outgoing = OutgoingRecord<Buffer | string | null, Buffer | null>;
 
+/** Where a `send`'s report goes: its position, or why it was not delivered. */
+export type PositionListener = (
+  id: number,
+  report: { partition: number; offset: number } | undefined,
+  error: unknown,
+) => void;
+
 const ERR_QUEUE_FULL = -184;
+/** What BatchedProduce reports when the client is not connected (RD_KAFKA_RESP_ERR__STATE). */
+const ERR_NOT_CONNECTED = -172;
 
 export class CountedProduce {
   /** Records handed over and not yet reported. */
   produced = 0;
   private readonly batch: BatchedProduce;
   /** Records librdkafka refused for a full queue, and all after them, in order; retried every 5 ms. */
-  private waiting: { record: Outgoing; tag: number }[] = [];
+  private waiting: { record: Outgoing; tag: number; id: number }[] = [];
   private retrying?: NodeJS.Timeout;
   private unwatch?: () => void;
   /** Without librdkafka's signal: the timer that serves the reports. */
@@ -39,14 +48,27 @@ export class CountedProduce {
   constructor(
     private readonly client: () => Kafka.Producer,
     private readonly listener: () => DeliveryListener | undefined,
+    private readonly positioned?: PositionListener,
   ) {
-    this.batch = new BatchedProduce(client, (record, tag, err) => this.refused(record, tag ?? 0, err));
+    this.batch = new BatchedProduce(client, (record, tag, err, id) =>
+      this.refused(record, tag ?? 0, err, id),
+    );
   }
 
   produce(record: Outgoing, tag: number): void {
     this.produced++;
-    if (this.waiting.length > 0) this.waiting.push({ record, tag });
+    if (this.waiting.length > 0) this.waiting.push({ record, tag, id: -1 });
     else this.batch.add(record, tag);
+  }
+
+  /**
+   * Hands one record over whose report gives its position, under `id` (>= 0), to the position
+   * listener: `send` without a crossing from C++ per report or a call into librdkafka per record.
+   */
+  send(record: Outgoing, id: number): void {
+    this.produced++;
+    if (this.waiting.length > 0) this.waiting.push({ record, tag: -1, id });
+    else this.batch.add(record, undefined, id);
   }
 
   /** Hands what is packed to librdkafka now (unless records wait for room: they go first). */
@@ -100,8 +122,18 @@ export class CountedProduce {
         return; // disconnected meanwhile
       }
       if (!reports) return;
-      const [counts, failures, errors, more] = reports;
+      const [counts, failures, errors, more, positions] = reports;
       const listener = this.listener();
+      if (positions) {
+        for (let i = 0; i < positions.length; i += 3) {
+          this.produced--;
+          this.positioned?.(
+            positions[i]!,
+            { partition: positions[i + 1]!, offset: positions[i + 2]! },
+            undefined,
+          );
+        }
+      }
       for (let i = 0; i < counts.length; i += 2) {
         const tag = counts[i]!;
         const n = counts[i + 1]!;
@@ -109,14 +141,16 @@ export class CountedProduce {
         this.produced -= n;
         listener?.(tag, undefined, n);
       }
-      for (const [tag, code, message, topic, partition] of failures) {
+      for (const [tag, code, message, topic, partition, id] of failures) {
+        const error = kafkaError('KAFKA_PRODUCE', 'delivery failed', { code, message }, { topic, partition });
+        if (id !== undefined) {
+          this.produced--;
+          this.positioned?.(id, undefined, error);
+          continue;
+        }
         if (tag < 0) continue;
         this.produced--;
-        listener?.(
-          tag,
-          kafkaError('KAFKA_PRODUCE', 'delivery failed', { code, message }, { topic, partition }),
-          1,
-        );
+        listener?.(tag, error, 1);
       }
       for (const [code, message, fatal] of errors)
         native.emit('event.error', Object.assign(new Error(message), { code, isFatal: fatal }));
@@ -125,15 +159,20 @@ export class CountedProduce {
   }
 
   /** A record librdkafka refused: a full queue is waited out, in order; anything else is its failure. */
-  private refused(record: Outgoing, tag: number, err: number): void {
+  private refused(record: Outgoing, tag: number, err: number, id: number): void {
     if (err === ERR_QUEUE_FULL) {
-      this.waiting.push({ record, tag });
+      this.waiting.push({ record, tag, id });
       this.retrying ??= setTimeout(this.retryWaiting, 5);
       return;
     }
     this.produced--;
-    const cause = { code: err, message: `librdkafka error ${err}` };
-    this.listener()?.(tag, kafkaError('KAFKA_PRODUCE', 'produce failed', cause, { topic: record.topic }), 1);
+    const cause = {
+      code: err,
+      message: err === ERR_NOT_CONNECTED ? 'Producer not connected' : `librdkafka error ${err}`,
+    };
+    const error = kafkaError('KAFKA_PRODUCE', 'produce failed', cause, { topic: record.topic });
+    if (id >= 0) this.positioned?.(id, undefined, error);
+    else this.listener()?.(tag, error, 1);
   }
 
   /** Hands the waiting records over again, in order, stopping at a refusal. */
@@ -148,7 +187,9 @@ export class CountedProduce {
         for (let j = i; j < waiting.length; j++) this.waiting.push(waiting[j]!);
         break;
       }
-      this.batch.add(waiting[i]!.record, waiting[i]!.tag);
+      const w = waiting[i]!;
+      if (w.id >= 0) this.batch.add(w.record, undefined, w.id);
+      else this.batch.add(w.record, w.tag);
     }
     if (this.waiting.length === 0) this.batch.ship();
   };

@@ -37,9 +37,12 @@ export interface PackedBatch {
  */
 export type ProducerReports = [
   counts: number[],
-  failures: [tag: number, code: number, message: string, topic: string, partition: number][],
+  /** `id` for a record that carried one (its tag is -1). */
+  failures: [tag: number, code: number, message: string, topic: string, partition: number, id?: number][],
   errors: [code: number, message: string, fatal: boolean][],
   more: boolean,
+  /** [id, partition, offset, …] of delivered records that carried an id. */
+  positions: Float64Array | undefined,
 ];
 
 /** What the addon hands over for a batch: one Buffer (see `packed`) and its name tables. */
@@ -56,6 +59,7 @@ interface Addon {
     timestamps: Float64Array,
     count: number,
     tag?: number,
+    ids?: Float64Array,
   ): [accepted: number, err: number];
   consumeBatch(
     client: object,
@@ -132,6 +136,9 @@ export class ProduceBatch {
   private meta = new Int32Array(META * 256);
   private headers = new Int32Array(HEADER * 1024);
   private times = new Float64Array(256);
+  /** Per record: the id its delivery report gives its position under, or -1 (its tag's count). */
+  private ids: Float64Array | undefined;
+  private withIds = false;
   private data = Buffer.allocUnsafe(256 * 1024);
   private used = 0;
   private headerCount = 0;
@@ -144,9 +151,16 @@ export class ProduceBatch {
     return this.used;
   }
 
-  add(record: Outgoing): void {
+  /** Packs `record`; with `id` (>= 0) its report gives its position under that id. */
+  add(record: Outgoing, id = -1): void {
     const n = this.records.length;
     if (n === this.times.length) this.growRecords();
+    if (id >= 0 && !this.withIds) {
+      this.ids ??= new Float64Array(this.times.length);
+      this.ids.fill(-1, 0, n);
+      this.withIds = true;
+    }
+    if (this.withIds) this.ids![n] = id;
     const m = n * META;
     const meta = this.meta;
     meta[m] = this.indexOf(record.topic, this.topics, this.topicIndex);
@@ -193,12 +207,19 @@ export class ProduceBatch {
       this.times,
       count,
       tag,
+      this.withIds ? this.ids : undefined,
     );
     return { accepted, err };
   }
 
+  /** The id record `i` was added with (-1: none). */
+  idAt(i: number): number {
+    return this.withIds ? this.ids![i]! : -1;
+  }
+
   clear(): void {
     this.records.length = 0;
+    this.withIds = false;
     this.used = 0;
     this.headerCount = 0;
     // Tables stay small; a run with many topics starts them afresh now and then.
@@ -261,6 +282,11 @@ export class ProduceBatch {
     const times = new Float64Array(this.times.length * 2);
     times.set(this.times);
     this.times = times;
+    if (this.ids) {
+      const ids = new Float64Array(times.length);
+      ids.set(this.ids);
+      this.ids = ids;
+    }
   }
 
   private growHeaders(): void {
@@ -289,19 +315,32 @@ export class BatchedProduce {
 
   constructor(
     private readonly client: () => Kafka.Producer,
-    private readonly fallback: (record: Outgoing, tag: number | undefined, err: number) => void,
+    private readonly fallback: (record: Outgoing, tag: number | undefined, err: number, id: number) => void,
   ) {}
 
-  /** Packs `record`; with `tag` its delivery report is counted against it (`producerReports`). */
-  add(record: Outgoing, tag?: number): void {
+  /**
+   * Packs `record`; with `tag` its delivery report is counted against it (`producerReports`), with
+   * `id` (>= 0) its report gives its position under that id instead (whatever the batch's tag).
+   */
+  add(record: Outgoing, tag?: number, id = -1): void {
     const batch = this.batch;
+    if (id >= 0) {
+      batch.add(record, id);
+      this.scheduleShip();
+      return;
+    }
     if (tag !== this.tag) {
       const err = batch.count > 0 ? this.ship() : 0;
       this.tag = tag;
       // What was packed was refused (it went to `fallback`): this record follows it there, in order.
-      if (err !== 0) return this.fallback(record, tag, err);
+      if (err !== 0) return this.fallback(record, tag, err, -1);
     }
     batch.add(record);
+    this.scheduleShip();
+  }
+
+  private scheduleShip(): void {
+    const batch = this.batch;
     if (batch.count >= 1000 || batch.bytes >= 1 << 20) this.ship();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -324,10 +363,13 @@ export class BatchedProduce {
     } catch {
       // Not connected (or closed meanwhile): the fallback reports each record's failure.
     }
-    const rest = accepted < batch.count ? batch.records.slice(accepted) : undefined;
+    if (accepted >= batch.count) {
+      batch.clear();
+      return 0;
+    }
+    const rest = batch.records.slice(accepted).map((record, i) => ({ record, id: batch.idAt(accepted + i) }));
     batch.clear();
-    if (!rest) return 0;
-    for (const record of rest) this.fallback(record, this.tag, err);
+    for (const { record, id } of rest) this.fallback(record, this.tag, err, id);
     return err;
   }
 

@@ -221,6 +221,25 @@ describe('Kafka clients', () => {
     },
   );
 
+  it('rejects the send the broker refuses and resolves the ones around it', async () => {
+    const topic = uniqueName('it-send-refused');
+    created.push(topic);
+    // The broker takes batches of at most 2 KiB on this topic; random bytes do not compress.
+    await topics.ensure([{ ...domainTopic(topic, 1), config: { 'max.message.bytes': '2048' } }]);
+    const producer = new BusProducer({ connection });
+    await producer.connect();
+    try {
+      const before = await producer.send({ topic, key: 'small', value: Buffer.from('fits') });
+      const refused = producer.send({ topic, key: 'big', value: randomBytes(16_384) });
+      await expect(refused).rejects.toMatchObject({ code: 'KAFKA_PRODUCE' });
+      const after = await producer.send({ topic, key: 'small', value: Buffer.from('fits too') });
+      expect([before.offset, after.offset]).toEqual([0, 1]);
+      expect(producer.inFlight).toBe(0);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
   it('produces with delivery reports and consumes every record in per-partition order', async () => {
     const { topic, producer } = await producerOnNewTopic('it-clients', 3);
     const records = Array.from({ length: 300 }, (_, i) => ({
@@ -235,6 +254,10 @@ describe('Kafka clients', () => {
 
     const got = await readN(uniqueName('g'), topic, 300);
     expect(got.map((g) => Number(g.value)).sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
+    // Each report names where its own record landed (with the addon, positions come back by id).
+    const at = new Map(got.map((g) => [`${g.partition}@${g.offset}`, Number(g.value)]));
+    expect(reports.map((r) => at.get(`${r.partition}@${r.offset}`))).toEqual(records.map((_, i) => i));
+    expect(reports.every((r) => r.topic === topic)).toBe(true);
     // Same key → same partition, and values of one key arrive in the order produced.
     for (let k = 0; k < 7; k++) {
       const ofKey = got.filter((g) => g.key === `k${k}`);

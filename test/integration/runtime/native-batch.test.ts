@@ -159,6 +159,34 @@ describe('the native batch path', () => {
     },
   );
 
+  it('resolves every send librdkafka first refuses (a full queue) with its own position, in order', async () => {
+    const topic = uniqueName('native-batch-send-full');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 1)]);
+    const producer = new BusProducer({
+      connection,
+      librdkafka: { 'queue.buffering.max.messages': 20, 'linger.ms': 50 },
+    });
+    await producer.connect();
+    try {
+      const reports = await producer.sendAll(
+        Array.from({ length: 200 }, (_, i) => ({ topic, key: null, value: Buffer.from(String(i)) })),
+      );
+      expect(producer.inFlight).toBe(0);
+      const values = new Map(
+        (await readAll(topic, 200)).map((m) => [m.offset, Number(m.value!.toString())] as const),
+      );
+      // Each report names the offset its own record landed at.
+      expect(reports.map((r) => values.get(r.offset))).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      // With the addon refused sends wait their turn, so one partition keeps the send order (the
+      // per-record path retries each on its own timer).
+      if (nativeBatchStatus().enabled)
+        expect(reports.map((r) => r.offset)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
   // librdkafka's batch call moves a partition's position to the offset after an end-of-partition
   // event's: the next pause then resumes one record too far, and that record is never read (the
   // gateway lost one per failover test under load). Popped one by one (`eofEvents`), or in a batch
