@@ -76,8 +76,9 @@ export class BusProducer {
   /** Records waiting to be handed over again after librdkafka's queue was full. */
   private requeued = 0;
   /**
-   * `reportOnlyErrors` with the addon: `produce`d records' reports are counted per tag in C++
-   * (counted-produce.ts), and nothing calls node-rdkafka's poll() or flush() on this client.
+   * Not transactional, with the addon: `produce`d records' reports are counted per tag in C++ and
+   * `send`s' positions come back in one array per poll (counted-produce.ts); nothing calls
+   * node-rdkafka's poll() or flush() on this client.
    */
   private readonly counted: CountedProduce | undefined;
   readonly transactional: boolean;
