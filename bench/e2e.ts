@@ -168,7 +168,8 @@ try {
     'gateway',
     'gateway-load-server.ts',
     { GATEWAY_CONFIG: JSON.stringify(gatewayConfig) },
-    ['--max-old-space-size=2048'],
+    // E2E_GATEWAY_NODE_ARGS adds Node options to the gateway (e.g. --cpu-prof --cpu-prof-dir=DIR).
+    ['--max-old-space-size=2048', ...(process.env.E2E_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)],
   );
   type GatewayStats = {
     cpuPercent: number;
