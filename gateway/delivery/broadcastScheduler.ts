@@ -70,6 +70,8 @@ interface QueuedBroadcast {
   next: number;
   /** Set once fan-out starts. */
   encoded: EncodedBroadcast | undefined;
+  /** The packet's data as JSON, when the adapter already made it (a JSON-safe delivery). */
+  json: string | undefined;
 }
 
 const LANE_OF = new Map<string, number>(PRIORITIES.map((p, i) => [p, i]));
@@ -91,6 +93,8 @@ export class BroadcastScheduler {
   private readonly writeEvery: number;
   private readonly maxQueued: number;
   private waiters: (() => void)[] = [];
+  /** Per packet encoder: whether packets made from JSON equal its own (see `packetText`). */
+  private readonly fromJsonTrusted = new WeakMap<object, boolean>();
 
   constructor(private readonly options: BroadcastSchedulerOptions) {
     this.sliceMs = options.sliceMs ?? 4;
@@ -110,8 +114,11 @@ export class BroadcastScheduler {
     rooms.on('leave-room', changed);
   }
 
-  /** Queues a room broadcast for local delivery. */
-  enqueue(rooms: BroadcastRooms, room: string, packet: QueuedBroadcast['packet']): void {
+  /**
+   * Queues a room broadcast for local delivery; `json`: its data as JSON, when already made (the
+   * packet is then encoded from it instead of being walked and stringified again).
+   */
+  enqueue(rooms: BroadcastRooms, room: string, packet: QueuedBroadcast['packet'], json?: string): void {
     const members = this.membersOf(rooms, room);
     if (members.length === 0) return;
     const event = typeof packet.data[0] === 'string' ? packet.data[0] : '';
@@ -126,6 +133,7 @@ export class BroadcastScheduler {
       if (waiting && now - waiting.queuedAt >= this.options.slowClients.conflateAfterMs) {
         this.options.metrics.conflated += waiting.members.length;
         waiting.packet = packet;
+        waiting.json = json;
         waiting.members = members;
         return;
       }
@@ -140,6 +148,7 @@ export class BroadcastScheduler {
       members,
       next: 0,
       encoded: undefined,
+      json,
     };
     this.lanes[lane]!.push(b);
     if (key !== undefined) this.waitingByKey.set(key, b);
@@ -265,9 +274,20 @@ export class BroadcastScheduler {
     return w;
   }
 
+  private fromJson(
+    encoder: BroadcastRooms['encoder'],
+    packet: QueuedBroadcast['packet'],
+    json: string,
+  ): (string | Buffer)[] {
+    return packetText(encoder, packet, json, this.fromJsonTrusted);
+  }
+
   private encode(b: QueuedBroadcast): EncodedBroadcast {
     b.packet.nsp = b.rooms.nsp.name;
-    const encoded = b.rooms.encoder.encode(b.packet);
+    const encoded =
+      b.json !== undefined
+        ? this.fromJson(b.rooms.encoder, b.packet, b.json)
+        : b.rooms.encoder.encode(b.packet);
     const frame =
       encoded.length === 1 && typeof encoded[0] === 'string' ? textFrame(`4${encoded[0]}`) : undefined;
     return {
@@ -279,6 +299,28 @@ export class BroadcastScheduler {
       conflationKey: b.key,
     };
   }
+}
+
+/**
+ * A text packet as Socket.IO's default encoder writes it (type, namespace unless "/", data as JSON).
+ * Checked against `encoder` on its first use, so a server with another parser keeps its own.
+ */
+function packetText(
+  encoder: BroadcastRooms['encoder'],
+  packet: QueuedBroadcast['packet'],
+  json: string,
+  trusted: WeakMap<object, boolean>,
+): string[] {
+  const nsp = packet.nsp && packet.nsp !== '/' ? `${packet.nsp},` : '';
+  const text = `${packet.type}${nsp}${json}`;
+  let same = trusted.get(encoder);
+  if (same === undefined) {
+    const theirs = encoder.encode(packet);
+    same = theirs.length === 1 && theirs[0] === text;
+    trusted.set(encoder, same);
+    if (!same) return theirs as string[];
+  }
+  return same ? [text] : (encoder.encode(packet) as string[]);
 }
 
 /** A text message as one unmasked, final WebSocket frame (header and payload in one buffer). */

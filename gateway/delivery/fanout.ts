@@ -24,6 +24,7 @@ import { decodeEvent, decodeEventNow, type EventDecoder } from '../decoder.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { LaneDeadLetters } from './laneDeadLetters.js';
 import { type LaneRecord, laneHeader, type TopicPartition } from './laneSource.js';
+import { JSON_SAFE } from './scheduledAdapter.js';
 
 /** Last offset per channel on one partition, least recently used first (bounded memory). */
 export class ChannelChains {
@@ -131,7 +132,9 @@ export class Fanout {
         position: { topic: r.topic, partition: r.partition, offset: r.offset },
         prev: this.chains.link(`${r.topic}/${r.partition}`, channel, r.offset),
         event,
-      };
+        // Built from JSON-safe parts (the decoder's `jsonSafe`): stringified once for Redis and clients.
+        [JSON_SAFE]: true,
+      } as Delivery;
       if (r.traceparent) emitTraced(io, delivery, r);
       else io.to(delivery.channel).emit(delivery.type, delivery);
       metrics.deliveries[r.priority]++;

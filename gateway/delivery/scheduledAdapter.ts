@@ -12,6 +12,9 @@
 //     channel hears it, the publisher too); the stock adapter parses it whole only to drop it by
 //     its `uid`. Ours are published with the `uid` first, so the echo is recognised by its first
 //     bytes and dropped unparsed.
+//   - a broadcast whose payload the gateway built JSON-safe (marked `JSON_SAFE`: a delivery) is
+//     stringified once: the Redis message and the clients' frame carry the same text for the
+//     packet's data, where the stock path walked it for binary parts and stringified it twice.
 // Everything else (acknowledged or volatile broadcasts, `except`, several rooms, socket joins,
 // fetchSockets, server-side emits) is the stock adapter's.
 
@@ -27,6 +30,25 @@ interface ClusterMessage {
   data?: { packet?: Packet; requestId?: string; opts?: { rooms: string[]; except: string[]; flags?: {} } };
 }
 
+/**
+ * Marks an emitted payload as JSON-safe (no Buffers, BigInts, Dates or cycles: the gateway's
+ * deliveries, decoded through `jsonSafe`), so its broadcast is stringified once and never searched
+ * for binary parts. Symbols are not serialized: the mark never reaches a client.
+ */
+export const JSON_SAFE: unique symbol = Symbol('tmbus.jsonSafe');
+
+/** Stands for the packet's data in a Redis message stringified without it. */
+const DATA_MARK = '\u0001tmbus-packet-data\u0001';
+/** A message this adapter publishes, with its text already made. */
+const PRE_ENCODED = Symbol('tmbus.preEncoded');
+
+/** The data of `packet` as JSON when the gateway marked it JSON-safe (a delivery), else undefined. */
+function jsonOf(packet: Packet): string | undefined {
+  const d = packet.data;
+  const payload = d.length === 2 ? (d[1] as { [JSON_SAFE]?: true } | null) : undefined;
+  return typeof d[0] === 'string' && payload?.[JSON_SAFE] === true ? JSON.stringify(d) : undefined;
+}
+
 interface SchedulableAdapter extends BroadcastRooms {
   broadcast(packet: Packet, opts: Options): unknown;
   /** ClusterAdapter only. */
@@ -35,6 +57,8 @@ interface SchedulableAdapter extends BroadcastRooms {
   publish?(message: { uid?: string; nsp?: string; type: number; data: unknown }): void;
   /** The sharded Redis adapter's entry for every message of its channels. */
   onRawMessage?(raw: Buffer | string, channel: Buffer | string): unknown;
+  /** The sharded Redis adapter's encoding of a message it publishes. */
+  encode?(message: object): string | Buffer;
 }
 
 const EVENT = 2;
@@ -64,19 +88,32 @@ export function scheduledAdapter(
     adapter.broadcast = (packet, opts) => {
       const room = plainRoom(packet, opts);
       if (room === undefined) return broadcast(packet, opts);
+      const json = jsonOf(packet);
       // Encoded for Redis synchronously, before the scheduler touches the packet.
       if (adapter.publish && !opts.flags?.local) {
-        adapter.publish({
+        const message = {
           // First, so the echo of this message is known by its first bytes (see onRawMessage).
           uid: adapter.uid,
           nsp: adapter.nsp.name,
           type: MessageType.BROADCAST,
           data: { packet, opts: { rooms: [room], except: [], flags: opts.flags ?? {} } },
-        });
+        };
+        if (json !== undefined && adapter.encode) {
+          // The stock encoding (JSON for a message without binary parts), with the data spliced in.
+          const outline = { ...message, data: { ...message.data, packet: { ...packet, data: DATA_MARK } } };
+          (message as { [PRE_ENCODED]?: string })[PRE_ENCODED] = JSON.stringify(outline).replace(
+            JSON.stringify(DATA_MARK),
+            () => json,
+          );
+        }
+        adapter.publish(message);
       }
-      scheduler.enqueue(adapter, room, packet);
+      scheduler.enqueue(adapter, room, packet, json);
       return undefined;
     };
+    const encode = adapter.encode?.bind(adapter);
+    if (encode)
+      adapter.encode = (message) => (message as { [PRE_ENCODED]?: string })[PRE_ENCODED] ?? encode(message);
     const onRawMessage = adapter.onRawMessage?.bind(adapter);
     if (onRawMessage && adapter.uid) {
       // The adapter encodes a message without binary parts as JSON: ours start like this.

@@ -7,11 +7,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
+import { Adapter } from 'socket.io-adapter';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BroadcastScheduler, textFrame } from '../../../gateway/delivery/broadcastScheduler.js';
-import { scheduledAdapter } from '../../../gateway/delivery/scheduledAdapter.js';
+import { JSON_SAFE, scheduledAdapter } from '../../../gateway/delivery/scheduledAdapter.js';
 import { GatewayMetrics } from '../../../gateway/metrics.js';
 
 /** ws's own framing (untyped in @types/ws), the reference for `textFrame`. */
@@ -33,6 +34,24 @@ interface Setup {
   tcp(i: number): { pause(): void; resume(): void };
 }
 
+/**
+ * Socket.IO's in-memory adapter dressed as a cluster one: what it publishes is recorded, encoded as
+ * the sharded Redis adapter encodes a message without binary parts (JSON).
+ */
+class PublishingAdapter extends Adapter {
+  readonly uid = 'node-1';
+  readonly published: object[] = [];
+  /** Messages this encoding was asked for (not those the scheduled adapter encoded itself). */
+  stockEncodes = 0;
+  publish(message: object): void {
+    this.published.push(message);
+  }
+  encode(message: object): string {
+    this.stockEncodes++;
+    return JSON.stringify(message);
+  }
+}
+
 async function setup(
   n: number,
   o: {
@@ -41,6 +60,7 @@ async function setup(
     sliceMs?: number;
     writeEvery?: number;
     maxQueued?: number;
+    cluster?: boolean;
   } = {},
 ): Promise<Setup> {
   const metrics = new GatewayMetrics();
@@ -64,8 +84,12 @@ async function setup(
   const server = new Server(http, {
     transports: ['websocket'],
     perMessageDeflate: false,
-    // biome-ignore lint/suspicious/noExplicitAny: Socket.IO types its adapter option as a class
-    adapter: scheduledAdapter(scheduler) as any,
+    adapter: scheduledAdapter(
+      scheduler,
+      // biome-ignore lint/suspicious/noExplicitAny: Socket.IO's namespace, untyped here
+      o.cluster ? (nsp) => new PublishingAdapter(nsp as any) : undefined,
+      // biome-ignore lint/suspicious/noExplicitAny: Socket.IO types its adapter option as a class
+    ) as any,
   });
   server.on('connection', (s) => {
     s.on('join', (room: string, ack: () => void) => {
@@ -122,6 +146,25 @@ describe('BroadcastScheduler', () => {
       });
       expect(textFrame(text).equals(Buffer.concat([header!, payload!]))).toBe(true);
     }
+  });
+
+  it('stringifies a JSON-safe delivery once: its Redis message and client payload are the stock ones', async () => {
+    const { server, clients } = await setup(1, { cluster: true });
+    await join(clients[0]!, 'orders:A');
+    const got = new Promise<unknown>((r) => clients[0]!.once('ORDER_FILLED', r));
+    const payload = { ...delivery('orders:A', 7), event: { note: 'é "quoted" \\ \u0001', n: 1.5 } };
+    server.to('orders:A').emit('ORDER_FILLED' as never, { ...payload, [JSON_SAFE]: true } as never);
+    const adapter = server.of('/').adapter as unknown as PublishingAdapter;
+    expect(adapter.published).toHaveLength(1);
+    const message = adapter.published[0]!;
+    const text = adapter.encode(message);
+    // The spliced text: the uid first (the echo check reads it), and the same JSON the stock
+    // encoding makes of the message (the mark is a symbol: never serialized).
+    expect(adapter.stockEncodes).toBe(0); // made with the client's payload, not stringified again
+    expect(text.startsWith('{"uid":"node-1",')).toBe(true);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(message)));
+    expect(JSON.parse(text).data.packet.data).toEqual(['ORDER_FILLED', payload]);
+    expect(await got).toEqual(payload);
   });
 
   it('delivers every event to every member of the room once, in order, and nothing to others', async () => {
