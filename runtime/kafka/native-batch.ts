@@ -333,7 +333,10 @@ export class BatchedProduce {
       const err = batch.count > 0 ? this.ship() : 0;
       this.tag = tag;
       // What was packed was refused (it went to `fallback`): this record follows it there, in order.
-      if (err !== 0) return this.fallback(record, tag, err, -1);
+      if (err !== 0) {
+        this.fallback(record, tag, err, -1);
+        return;
+      }
     }
     batch.add(record);
     this.scheduleShip();
