@@ -10,6 +10,7 @@ import type Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { BusConsumer, type TopicPartitionOffset } from '../../runtime/kafka/consumer.js';
+import { consumeBatch } from '../../runtime/kafka/native-batch.js';
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import type { GatewayConfig } from '../config.js';
 import { LanePlanner } from './lanePlanner.js';
@@ -71,10 +72,12 @@ export class LaneConsumer implements LaneSource {
         'enable.auto.offset.store': false,
         'auto.commit.interval.ms': 1000,
         'session.timeout.ms': 6000,
-        // consume(n) keeps waiting up to the timeout per message until n arrive: at a trickle a
-        // batch would take seconds to fill. An end-of-partition event makes node-rdkafka return
+        // node-rdkafka's consume(n) keeps waiting up to the timeout per message until n arrive: at
+        // a trickle a batch would take seconds to fill. An end-of-partition event makes it return
         // within 1 ms once it has caught up, so live records leave at once and backlogs still batch.
-        'enable.partition.eof': true,
+        // The addon's reads wait only for the first record, so with it the events are only cost: a
+        // wake-up per caught-up fetch, and records popped one by one (see BusConsumer).
+        'enable.partition.eof': !consumeBatch.available(),
         ...lanes.librdkafka,
       },
       logger,
