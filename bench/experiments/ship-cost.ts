@@ -8,7 +8,7 @@
 // 1,000 (~80 ns per header); ~1.3 µs per call on top (1.6 µs for a batch of one).
 
 import { connectionConfigFromEnv } from '../../core/config.js';
-import { ProduceBatch } from '../../runtime/kafka/native-batch.js';
+import { ProduceBatch } from '../../runtime/kafka/native-produce.js';
 import { BusProducer } from '../../runtime/kafka/producer.js';
 import { domainTopic, TopicManager } from '../../runtime/kafka/topics.js';
 

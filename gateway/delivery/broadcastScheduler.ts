@@ -22,6 +22,7 @@ import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import { isConflatable } from '../client/channels.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { ConnectionWriter, type EncodedBroadcast, type WriterHooks } from './connectionWriter.js';
+import { jsonOf } from './scheduledAdapter.js';
 import type { SlowClientOptions } from './slowClientGuard.js';
 
 /** What the scheduler needs of the namespace's adapter. */
@@ -70,7 +71,7 @@ interface QueuedBroadcast {
   next: number;
   /** Set once fan-out starts. */
   encoded: EncodedBroadcast | undefined;
-  /** The packet's data as JSON, when the adapter already made it (a JSON-safe delivery). */
+  /** The packet's data as JSON, when the adapter already made it (a published delivery). */
   json: string | undefined;
 }
 
@@ -93,7 +94,7 @@ export class BroadcastScheduler {
   private readonly writeEvery: number;
   private readonly maxQueued: number;
   private waiters: (() => void)[] = [];
-  /** Per packet encoder: whether packets made from JSON equal its own (see `packetText`). */
+  /** Per packet encoder: whether packets made from JSON equal its own (see `fromJson`). */
   private readonly fromJsonTrusted = new WeakMap<object, boolean>();
 
   constructor(private readonly options: BroadcastSchedulerOptions) {
@@ -274,20 +275,30 @@ export class BroadcastScheduler {
     return w;
   }
 
-  private fromJson(
-    encoder: BroadcastRooms['encoder'],
-    packet: QueuedBroadcast['packet'],
-    json: string,
-  ): (string | Buffer)[] {
-    return packetText(encoder, packet, json, this.fromJsonTrusted);
+  /**
+   * A text packet as Socket.IO's default encoder writes it (type, namespace unless "/", data as
+   * JSON), made from the JSON the adapter already has. Checked against `encoder` on its first use,
+   * so a server with another parser keeps its own.
+   */
+  private fromJson(encoder: BroadcastRooms['encoder'], packet: QueuedBroadcast['packet'], json: string) {
+    const nsp = packet.nsp && packet.nsp !== '/' ? `${packet.nsp},` : '';
+    const text = `${packet.type}${nsp}${json}`;
+    let same = this.fromJsonTrusted.get(encoder);
+    if (same === undefined) {
+      const theirs = encoder.encode(packet);
+      same = theirs.length === 1 && theirs[0] === text;
+      this.fromJsonTrusted.set(encoder, same);
+      if (!same) return theirs;
+    }
+    return same ? [text] : encoder.encode(packet);
   }
 
   private encode(b: QueuedBroadcast): EncodedBroadcast {
     b.packet.nsp = b.rooms.nsp.name;
+    // A delivery's JSON (made once, for Redis too when published) saves the encoder's walk.
+    const json = b.json ?? jsonOf(b.packet);
     const encoded =
-      b.json !== undefined
-        ? this.fromJson(b.rooms.encoder, b.packet, b.json)
-        : b.rooms.encoder.encode(b.packet);
+      json !== undefined ? this.fromJson(b.rooms.encoder, b.packet, json) : b.rooms.encoder.encode(b.packet);
     const frame =
       encoded.length === 1 && typeof encoded[0] === 'string' ? textFrame(`4${encoded[0]}`) : undefined;
     return {
@@ -299,28 +310,6 @@ export class BroadcastScheduler {
       conflationKey: b.key,
     };
   }
-}
-
-/**
- * A text packet as Socket.IO's default encoder writes it (type, namespace unless "/", data as JSON).
- * Checked against `encoder` on its first use, so a server with another parser keeps its own.
- */
-function packetText(
-  encoder: BroadcastRooms['encoder'],
-  packet: QueuedBroadcast['packet'],
-  json: string,
-  trusted: WeakMap<object, boolean>,
-): string[] {
-  const nsp = packet.nsp && packet.nsp !== '/' ? `${packet.nsp},` : '';
-  const text = `${packet.type}${nsp}${json}`;
-  let same = trusted.get(encoder);
-  if (same === undefined) {
-    const theirs = encoder.encode(packet);
-    same = theirs.length === 1 && theirs[0] === text;
-    trusted.set(encoder, same);
-    if (!same) return theirs as string[];
-  }
-  return same ? [text] : (encoder.encode(packet) as string[]);
 }
 
 /** A text message as one unmasked, final WebSocket frame (header and payload in one buffer). */

@@ -37,13 +37,14 @@ interface ClusterMessage {
  */
 export const JSON_SAFE: unique symbol = Symbol('tmbus.jsonSafe');
 
-/** Stands for the packet's data in a Redis message stringified without it. */
+/** Stands for the packet's data in a Redis message stringified without it; and as it reads there. */
 const DATA_MARK = '\u0001tmbus-packet-data\u0001';
+const DATA_MARK_JSON = JSON.stringify(DATA_MARK);
 /** A message this adapter publishes, with its text already made. */
 const PRE_ENCODED = Symbol('tmbus.preEncoded');
 
 /** The data of `packet` as JSON when the gateway marked it JSON-safe (a delivery), else undefined. */
-function jsonOf(packet: Packet): string | undefined {
+export function jsonOf(packet: Packet): string | undefined {
   const d = packet.data;
   const payload = d.length === 2 ? (d[1] as { [JSON_SAFE]?: true } | null) : undefined;
   return typeof d[0] === 'string' && payload?.[JSON_SAFE] === true ? JSON.stringify(d) : undefined;
@@ -88,9 +89,11 @@ export function scheduledAdapter(
     adapter.broadcast = (packet, opts) => {
       const room = plainRoom(packet, opts);
       if (room === undefined) return broadcast(packet, opts);
-      const json = jsonOf(packet);
+      // Made here only for a publish; the scheduler makes it when the room has members here.
+      let json: string | undefined;
       // Encoded for Redis synchronously, before the scheduler touches the packet.
       if (adapter.publish && !opts.flags?.local) {
+        json = jsonOf(packet);
         const message = {
           // First, so the echo of this message is known by its first bytes (see onRawMessage).
           uid: adapter.uid,
@@ -98,12 +101,13 @@ export function scheduledAdapter(
           type: MessageType.BROADCAST,
           data: { packet, opts: { rooms: [room], except: [], flags: opts.flags ?? {} } },
         };
-        if (json !== undefined && adapter.encode) {
+        const data = json;
+        if (data !== undefined && adapter.encode) {
           // The stock encoding (JSON for a message without binary parts), with the data spliced in.
           const outline = { ...message, data: { ...message.data, packet: { ...packet, data: DATA_MARK } } };
           (message as { [PRE_ENCODED]?: string })[PRE_ENCODED] = JSON.stringify(outline).replace(
-            JSON.stringify(DATA_MARK),
-            () => json,
+            DATA_MARK_JSON,
+            () => data,
           );
         }
         adapter.publish(message);

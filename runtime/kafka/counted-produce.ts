@@ -15,8 +15,9 @@
 import type Kafka from 'node-rdkafka';
 import type { OutgoingRecord } from '../../core/record.js';
 import { type BarrierOptions, drainCounted } from './flush-barrier.js';
-import { kafkaError } from './kafka-errors.js';
-import { BatchedProduce, producerReports, watchProducer } from './native-batch.js';
+import { ERR_NOT_CONNECTED, ERR_QUEUE_FULL, kafkaError } from './kafka-errors.js';
+import { producerReports, watchProducer } from './native-batch.js';
+import { BatchedProduce } from './native-produce.js';
 import type { DeliveryListener } from './producer.js';
 
 type Outgoing = OutgoingRecord<Buffer | string | null, Buffer | null>;
@@ -27,10 +28,6 @@ export type PositionListener = (
   report: { partition: number; offset: number } | undefined,
   error: unknown,
 ) => void;
-
-const ERR_QUEUE_FULL = -184;
-/** What BatchedProduce reports when the client is not connected (RD_KAFKA_RESP_ERR__STATE). */
-const ERR_NOT_CONNECTED = -172;
 
 export class CountedProduce {
   /** Records handed over and not yet reported. */

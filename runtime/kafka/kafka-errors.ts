@@ -3,7 +3,12 @@
 
 import { isBusError, KafkaError } from '../../core/errors.js';
 
-const RETRIABLE_CODES = new Set([-185, -195, -187, -192, 7, 6, 5, 15, -184]);
+/** librdkafka's ERR__QUEUE_FULL: its produce queue has no room (wait for reports, then retry). */
+export const ERR_QUEUE_FULL = -184;
+/** librdkafka's ERR__STATE: the client is not connected (or closed meanwhile). */
+export const ERR_NOT_CONNECTED = -172;
+
+const RETRIABLE_CODES = new Set([-185, -195, -187, -192, 7, 6, 5, 15, ERR_QUEUE_FULL]);
 
 /** Wraps a librdkafka error into a `KafkaError` with its retriable flag. */
 export function kafkaError(

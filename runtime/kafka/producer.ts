@@ -8,10 +8,11 @@ import { KafkaError } from '../../core/errors.js';
 import type { OutgoingRecord } from '../../core/record.js';
 import { CountedProduce } from './counted-produce.js';
 import { drainQueued, flushInSlices } from './flush-barrier.js';
-import { kafkaError } from './kafka-errors.js';
+import { ERR_QUEUE_FULL, kafkaError } from './kafka-errors.js';
 import { type LibrdkafkaConfig, producerConfig } from './librdkafka-config.js';
-import { BatchedProduce, watchProducer } from './native-batch.js';
+import { watchProducer } from './native-batch.js';
 import { toNativeHeaders } from './native-headers.js';
+import { BatchedProduce } from './native-produce.js';
 import { markNativeCallStuck, nativeCall } from './stuck-native-calls.js';
 
 export interface DeliveryReport {
@@ -43,8 +44,8 @@ export interface BusProducerOptions {
   reportOnlyErrors?: boolean;
 }
 
-/** A `send` waiting for its report (`topic`: kept for a counted one, whose report names none). */
-type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => void; topic?: string };
+/** A `send` waiting for its report (`topic`: a counted report names none). */
+type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => void; topic: string };
 
 /**
  * Told of the delivery report of each record handed over with `produce` (RecordCollector-style: no
@@ -52,8 +53,6 @@ type Pending = { resolve: (r: DeliveryReport) => void; reject: (e: unknown) => v
  * counts reports, of `count` records of `tag` delivered.
  */
 export type DeliveryListener = (tag: number, error: KafkaError | undefined, count?: number) => void;
-
-const ERR_QUEUE_FULL = -184;
 
 /** A record's headers for node-rdkafka's per-record produce() (native-headers.ts). */
 function headersOf(record: OutgoingRecord<unknown, unknown>): Kafka.MessageHeader[] | undefined {
@@ -274,23 +273,16 @@ export class BusProducer {
         new KafkaError('BAD_REQUEST', 'send() needs delivery reports: this producer reports only errors'),
       );
     const opaque = this.nextOpaque++;
-    const counted = this.counted;
-    if (counted) {
-      const promise = new Promise<DeliveryReport>((resolve, reject) =>
-        this.pending.set(opaque, { resolve, reject, topic: record.topic }),
-      );
-      counted.send(record, opaque);
-      return promise;
-    }
+    const promise = new Promise<DeliveryReport>((resolve, reject) =>
+      this.pending.set(opaque, { resolve, reject, topic: record.topic }),
+    );
+    // With the addon the record rides the next batch, its id as the opaque (counted-produce.ts).
+    if (this.counted) this.counted.send(record, opaque);
     // Header values go to node-rdkafka as strings: it converts every value with a JS toString()
     // called from C++ anyway, and a Buffer costs that callback per header per record (the
     // benchmark's profile showed produce() at 10–30 µs with three headers, 3–7 µs without).
     // Values that are not text travel base64-encoded (native-headers.ts).
-    const headers = headersOf(record);
-    const promise = new Promise<DeliveryReport>((resolve, reject) =>
-      this.pending.set(opaque, { resolve, reject }),
-    );
-    this.enqueue(record, opaque, headers);
+    else this.enqueue(record, opaque, headersOf(record));
     return promise;
   }
 
@@ -461,7 +453,7 @@ export class BusProducer {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    if (report) p.resolve({ topic: p.topic!, partition: report.partition, offset: report.offset });
+    if (report) p.resolve({ topic: p.topic, partition: report.partition, offset: report.offset });
     else p.reject(error);
   }
 
