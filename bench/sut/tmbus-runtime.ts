@@ -44,6 +44,8 @@ const runtime = new StreamsRuntime({
   instanceId: process.env.INSTANCE ?? 'bench-0',
   metrics: diagnostics?.metrics,
   onRecordDone: diagnostics?.recordDone,
+  // For comparisons, not defaults: runtime options as JSON (e.g. {"maxQueued":5000}).
+  ...(process.env.BENCH_RUNTIME ? JSON.parse(process.env.BENCH_RUNTIME) : {}),
 });
 runtime.onFailed((e) => {
   process.stdout.write(`FAILED ${String(e)}\n`);

@@ -2,26 +2,12 @@
 // the TradeMaster lane a record travels on (from its `tm-priority` header), the runtime's default
 // `priorityOf`.
 
-import type Kafka from 'node-rdkafka';
 import { HEADERS } from '../../core/headers.js';
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
-import type { RawRecord } from '../../topology/plan.js';
-import { fromNativeHeaders } from '../kafka/native-headers.js';
+import { PackedRecord } from '../kafka/native-batch.js';
 import type { TransportRecord } from '../transport/types.js';
 
-export function toRawRecord(m: Kafka.Message): RawRecord {
-  // Binary values the bus's producer sent base64-encoded come back as their bytes.
-  const headers = fromNativeHeaders(m.headers);
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: m.offset,
-    key: (m.key as Buffer | undefined) ?? null,
-    value: m.value ?? null,
-    timestamp: m.timestamp ?? Date.now(),
-    headers,
-  };
-}
+export { toRawRecord } from '../kafka/consumer.js';
 
 /** The lanes by the first letter of their name (CRITICAL, HIGH, STANDARD, BACKGROUND differ in it). */
 const LANE_BY_INITIAL = new Map<number, { priority: Priority; bytes: Buffer }>(
@@ -35,6 +21,11 @@ if (LANE_BY_INITIAL.size !== PRIORITIES.length)
  * bytes in JS: no string and no native call per record on the hot path).
  */
 export function headerPriority(record: TransportRecord): Priority {
+  if (record instanceof PackedRecord) {
+    // Read in place: headers made here would wait in the lane queue with the record.
+    const lane = LANE_BY_INITIAL.get(record.headerByte(HEADERS.priority));
+    return lane !== undefined && record.headerIs(HEADERS.priority, lane.bytes) ? lane.priority : 'STANDARD';
+  }
   const header = record.headers[HEADERS.priority];
   if (header === undefined || header.length === 0) return 'STANDARD';
   const lane = LANE_BY_INITIAL.get(header[0]!);

@@ -15,6 +15,7 @@ import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
 import type { Priority } from '../../schemas/catalog.js';
 import type { ProcessResult, RawRecord, Task } from '../../topology/plan.js';
+import { PackedRecord } from '../kafka/native-batch.js';
 import type { PriorityLaneScheduler, ScheduledItem } from '../lanes/priority-lane-scheduler.js';
 import type { RuntimeMetrics } from '../observability/runtime-metrics.js';
 import { injectContext, startProcessSpan, withContext } from '../observability/tracing.js';
@@ -77,7 +78,8 @@ export class RecordProcessor {
       this.o.orphan(item, m);
       return;
     }
-    const record: RawRecord = m;
+    // Read from its batch once, here: the queued record keeps nothing (native-batch.ts).
+    const record: RawRecord = m instanceof PackedRecord ? m.toRecord() : m;
     const preparing = task.prepare?.(record);
     if (preparing) {
       // An unknown writer schema: fetch it, then process this same record, keeping order.
@@ -170,7 +172,14 @@ export class RecordProcessor {
     try {
       if (prepareError !== undefined) error = asBusError(prepareError, record);
       else if (tracer) {
-        traced = startProcessSpan(tracer, record.headers, { ...record, consumerGroup: this.o.applicationId });
+        const { topic, partition, offset, key } = record; // not a spread: a PackedRecord's key is a getter
+        traced = startProcessSpan(tracer, record.headers, {
+          topic,
+          partition,
+          offset,
+          key,
+          consumerGroup: this.o.applicationId,
+        });
         span = traced.span;
         const ctx = traced.ctx;
         const result = withContext(ctx, () => task.process(record));

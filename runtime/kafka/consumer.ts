@@ -8,9 +8,33 @@ import Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
+import type { KafkaRecord } from '../../core/record.js';
 import { kafkaError } from './kafka-errors.js';
 import { consumerConfig, type LibrdkafkaConfig } from './librdkafka-config.js';
-import { consumeBatch, consumeNow, watchConsumer } from './native-batch.js';
+import {
+  consumeBatch,
+  consumeNow,
+  consumeRecordBatch,
+  consumeRecordsNow,
+  watchConsumer,
+} from './native-batch.js';
+import { fromNativeHeaders } from './native-headers.js';
+
+/** A consumed record as the bus's readers take it: raw key and value bytes, headers as Buffers. */
+export type ConsumedRecord = KafkaRecord<Buffer | null, Buffer | null>;
+
+/** A node-rdkafka message as a `ConsumedRecord` (binary header values sent base64 decoded back). */
+export function toRawRecord(m: Kafka.Message): ConsumedRecord {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: (m.key as Buffer | undefined) ?? null,
+    value: m.value ?? null,
+    timestamp: m.timestamp ?? Date.now(),
+    headers: fromNativeHeaders(m.headers),
+  };
+}
 
 export interface TopicPartition {
   topic: string;
@@ -63,8 +87,14 @@ export interface BusConsumerOptions {
   onAssign?: (partitions: TopicPartition[]) => Promise<TopicPartition[] | undefined> | void;
   /** Partitions about to be taken away; they are released once the promise settles (drain, commit). */
   onRevoke?: (partitions: TopicPartition[]) => Promise<void> | void;
-  /** A batch of records; the next batch is fetched once the returned promise settles. */
-  onBatch: (messages: Kafka.Message[]) => Promise<void> | void;
+  /** A batch of messages; the next batch is fetched once the returned promise settles. */
+  onBatch?: (messages: Kafka.Message[]) => Promise<void> | void;
+  /**
+   * Instead of `onBatch`: a batch as records. Through the addon they are `PackedRecord`s, whose
+   * key, value and headers are made when first read (native-batch.ts), so a queued backlog holds
+   * one small object per record.
+   */
+  onRecords?: (records: ConsumedRecord[]) => Promise<void> | void;
   /** A consume call returned nothing (e.g. to age pauses while the unpaused partitions are idle). */
   onIdle?: () => void;
   onError?: (e: unknown) => void;
@@ -178,7 +208,8 @@ export class BusConsumer {
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
-      let messages: Kafka.Message[];
+      const records = this.options.onRecords !== undefined;
+      let messages: Kafka.Message[] | ConsumedRecord[];
       try {
         // consume(n) waits up to the timeout for EACH of its n messages, so with a timeout a batch
         // is handed over only when full or when the stream pauses for a whole timeout: a trickle
@@ -190,16 +221,17 @@ export class BusConsumer {
           if (idle) await this.arrival(this.options.idleWaitMs ?? 10);
           if (!this.running) break;
           this.arrived = false;
-          messages = consumeNow(this.native, batchSize, this.eofEvents);
+          messages = records
+            ? consumeRecordsNow(this.native, batchSize, this.eofEvents)
+            : consumeNow(this.native, batchSize, this.eofEvents);
         } else if (this.packed) {
           // One crossing per batch, records packed in one Buffer (native-batch.ts).
-          messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
-            consumeBatch(
-              this.native,
-              waiting ? 1 : batchSize,
-              waiting ? idleWaitMs : timeoutMs,
-              (err, msgs) => (err ? reject(err) : resolve(msgs!)),
-            ),
+          const max = waiting ? 1 : batchSize;
+          const wait = waiting ? idleWaitMs : timeoutMs;
+          messages = await new Promise<Kafka.Message[] | ConsumedRecord[]>((resolve, reject) =>
+            records
+              ? consumeRecordBatch(this.native, max, wait, (err, r) => (err ? reject(err) : resolve(r!)))
+              : consumeBatch(this.native, max, wait, (err, m) => (err ? reject(err) : resolve(m!))),
           );
         } else {
           if (waiting) this.native.setDefaultConsumeTimeout(idleWaitMs);
@@ -208,6 +240,7 @@ export class BusConsumer {
           }).finally(() => {
             if (waiting) this.native.setDefaultConsumeTimeout(timeoutMs);
           });
+          if (records) messages = (messages as Kafka.Message[]).map(toRawRecord);
         }
       } catch (err) {
         if (!this.running) break;
@@ -218,7 +251,8 @@ export class BusConsumer {
       idle = messages.length === 0;
       if (messages.length > 0) {
         try {
-          await this.options.onBatch(messages);
+          if (records) await this.options.onRecords!(messages as ConsumedRecord[]);
+          else await this.options.onBatch?.(messages as Kafka.Message[]);
         } catch (err) {
           this.options.onError?.(err);
         }

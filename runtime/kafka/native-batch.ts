@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Kafka from 'node-rdkafka';
-import { PackedHeaders } from './native-headers.js';
+import type { KafkaRecord, RecordHeaders } from '../../core/record.js';
+import { BINARY_HEADERS, fromNativeHeaders, PackedHeaders } from './native-headers.js';
 
 export interface PackedBatch {
   count: number;
@@ -165,6 +166,32 @@ export function consumeNow(native: Kafka.KafkaConsumer, max: number, eofEvents =
 }
 
 /**
+ * `consumeNow` for a reader that takes records (`PackedRecord`s: key, value and headers made when
+ * first read) rather than node-rdkafka shaped messages.
+ */
+export function consumeRecordsNow(
+  native: Kafka.KafkaConsumer,
+  max: number,
+  eofEvents = false,
+): PackedRecord[] {
+  const batch = addon!.consumeNow(clientOf(native), max, eofEvents);
+  return batch ? unpackRecords(packed(batch)) : [];
+}
+
+/** `consumeBatch` for a reader that takes records (see `consumeRecordsNow`). */
+export function consumeRecordBatch(
+  native: Kafka.KafkaConsumer,
+  max: number,
+  timeoutMs: number,
+  cb: (err: (Error & { code?: number }) | null, records?: PackedRecord[]) => void,
+): void {
+  addon!.consumeBatch(clientOf(native), max, timeoutMs, (err, batch) => {
+    if (err) cb(err);
+    else cb(null, batch ? unpackRecords(packed(batch)) : []);
+  });
+}
+
+/**
  * Calls `onArrival` on the event loop when the consumer's queue receives anything after it was
  * last read empty (librdkafka's queue IO event on a pipe that libuv polls). Returns the function
  * that stops watching; call it before the consumer disconnects.
@@ -222,6 +249,117 @@ export function packed([count, headerCount, buffer, topics, names]: NativeBatch)
     headers: new Int32Array(buffer, headersAt, headerCount * HEADER),
     positions: new Float64Array(buffer, positionsAt, count * 2),
   };
+}
+
+/** The records of a packed batch, nothing made but their positions (see PackedRecord). */
+export function unpackRecords(b: PackedBatch): PackedRecord[] {
+  const out: PackedRecord[] = new Array(b.count);
+  const { meta, positions, topics } = b;
+  for (let i = 0; i < b.count; i++)
+    out[i] = new PackedRecord(
+      b,
+      i,
+      topics[meta[i * META]!]!,
+      meta[i * META + 1]!,
+      positions[i * 2]!,
+      positions[i * 2 + 1]!,
+    );
+  return out;
+}
+
+/**
+ * A consumed record over its packed batch: its key, value and headers are views made when read,
+ * not when the batch comes in. A backlog of tens of thousands of records waits in the lane queues
+ * as one small object each and the batches' off-heap bytes, instead of a message, a record, a
+ * header object and six Buffer views each that the young-generation collector copied at every
+ * scavenge and then promoted. Nothing read is kept on it: a record that waited long enough to be
+ * promoted would hold what it keeps alive (and promoted too) until the next full collection. Each
+ * read makes a new view, so a reader that needs the fields more than once takes `toRecord()`.
+ */
+export class PackedRecord {
+  constructor(
+    private readonly batch: PackedBatch,
+    private readonly index: number,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+  ) {}
+
+  get key(): Buffer | null {
+    return this.view(2);
+  }
+
+  get value(): Buffer | null {
+    return this.view(4);
+  }
+
+  /** Every header (a name given twice keeps its last value); binary values sent base64 decoded back. */
+  get headers(): RecordHeaders {
+    const { meta, headers, names, data } = this.batch;
+    const m = this.index * META;
+    const all = new PackedHeaders();
+    for (let h = 0, e = meta[m + 6]! * HEADER; h < meta[m + 7]!; h++, e += HEADER) {
+      const len = headers[e + 2]!;
+      all[names[headers[e]!]!] = len < 0 ? EMPTY : data.subarray(headers[e + 1]!, headers[e + 1]! + len);
+    }
+    return all[BINARY_HEADERS] === undefined ? all : fromNativeHeaders([all]);
+  }
+
+  /** A plain record with every field read once (for processing: it dies young). */
+  toRecord(): KafkaRecord<Buffer | null, Buffer | null> {
+    const { topic, partition, offset, timestamp } = this;
+    return {
+      topic,
+      partition,
+      offset,
+      key: this.view(2),
+      value: this.view(4),
+      timestamp,
+      headers: this.headers,
+    };
+  }
+
+  /**
+   * Whether header `name`'s last value is exactly `bytes`, read in place (no view, no string):
+   * `undefined` when the record has no such header.
+   */
+  headerIs(name: string, bytes: Uint8Array): boolean | undefined {
+    const { meta, headers, names, data } = this.batch;
+    const m = this.index * META;
+    let found = -1;
+    for (let h = 0, e = meta[m + 6]! * HEADER; h < meta[m + 7]!; h++, e += HEADER)
+      if (names[headers[e]!] === name) found = e;
+    if (found < 0) return undefined;
+    const len = headers[found + 2]!;
+    if (len !== bytes.length) return false;
+    const at = headers[found + 1]!;
+    for (let i = 0; i < len; i++) if (data[at + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  /** The first byte of header `name`'s last value, -1 when empty or absent (read in place). */
+  headerByte(name: string): number {
+    const { meta, headers, names, data } = this.batch;
+    const m = this.index * META;
+    let found = -1;
+    for (let h = 0, e = meta[m + 6]! * HEADER; h < meta[m + 7]!; h++, e += HEADER)
+      if (names[headers[e]!] === name) found = e;
+    return found < 0 || headers[found + 2]! <= 0 ? -1 : data[headers[found + 1]!]!;
+  }
+
+  toJSON(): object {
+    return this.toRecord();
+  }
+
+  /** The key (field 2) or value (field 4) view, null when the record has none. */
+  private view(field: 2 | 4): Buffer | null {
+    const m = this.index * META;
+    const len = this.batch.meta[m + field + 1]!;
+    if (len < 0) return null;
+    const at = this.batch.meta[m + field]!;
+    return this.batch.data.subarray(at, at + len);
+  }
 }
 
 /**

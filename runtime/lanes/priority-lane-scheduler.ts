@@ -30,7 +30,8 @@ export interface PriorityLaneSchedulerOptions {
 }
 
 interface Queue<T> {
-  items: ScheduledItem<T>[];
+  /** Waiting items from `head` on; those before it were handed out (cleared). */
+  items: (ScheduledItem<T> | undefined)[];
   head: number;
   byConflationKey: Map<string, ScheduledItem<T>>;
   /** The lane whose list this queue is on (its head's lane), or -1 when empty or handed out. */
@@ -110,6 +111,9 @@ export class PriorityLaneScheduler<T> {
     const bestLane = bestQueue.lane;
     const item = bestQueue.items[bestQueue.head]!;
     this.leave(bestQueue);
+    // Not kept until the array is cut: a burst's processed records (their values, headers and
+    // outputs' inputs) would live through every scavenge until then.
+    bestQueue.items[bestQueue.head] = undefined;
     bestQueue.head++;
     this.size--;
     if (item.conflationKey !== undefined && bestQueue.byConflationKey.get(item.conflationKey) === item) {
@@ -162,7 +166,7 @@ export class PriorityLaneScheduler<T> {
   drop(queue: string): ScheduledItem<T>[] {
     const q = this.queues.get(queue);
     if (!q) return [];
-    const waiting = q.items.slice(q.head);
+    const waiting = q.items.slice(q.head) as ScheduledItem<T>[];
     this.queues.delete(queue);
     this.leave(q);
     this.size -= waiting.length;

@@ -1,11 +1,10 @@
 // The librdkafka transport: thin adapters over the battle-tested BusConsumer, BusProducer and
-// TopicManager. A fetched batch is converted once (`toRawRecord`, the one allocation per record the
-// engine always paid) and handed over whole.
+// TopicManager. A fetched batch comes as records (through the addon `PackedRecord`s, whose bytes
+// are read when first needed) and is handed over whole.
 
 import type Kafka from 'node-rdkafka';
 import type { ConnectionConfig } from '../../../core/config.js';
 import type { OutgoingRecord } from '../../../core/record.js';
-import { toRawRecord } from '../../engine/kafka-message.js';
 import { BusConsumer } from '../../kafka/consumer.js';
 import { BusProducer } from '../../kafka/producer.js';
 import { TopicManager } from '../../kafka/topics.js';
@@ -40,7 +39,6 @@ export class KafkaGroupMember implements GroupMember {
   readonly consumer: BusConsumer;
 
   constructor(connection: ConnectionConfig, o: GroupMemberOptions) {
-    const onBatch = o.onBatch;
     this.consumer = new BusConsumer({
       connection,
       groupId: o.groupId,
@@ -60,7 +58,7 @@ export class KafkaGroupMember implements GroupMember {
       logger: o.logger,
       onAssign: o.onAssign ? async (partitions) => (await o.onAssign?.(partitions)) ?? undefined : undefined,
       onRevoke: o.onRevoke,
-      onBatch: (messages) => onBatch(messages.map(toRawRecord)),
+      onRecords: o.onBatch,
       onError: o.onError,
     });
   }

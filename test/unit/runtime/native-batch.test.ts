@@ -2,7 +2,15 @@
 // and `unpack` turning one packed batch into node-rdkafka shaped messages. The round trip through
 // a real broker is test/integration/runtime/native-batch.test.ts.
 import { describe, expect, it } from 'vitest';
-import { nativeBatchStatus, type PackedBatch, packed, unpack } from '../../../runtime/kafka/native-batch.js';
+import { headerPriority } from '../../../runtime/engine/kafka-message.js';
+import {
+  nativeBatchStatus,
+  type PackedBatch,
+  PackedRecord,
+  packed,
+  unpack,
+  unpackRecords,
+} from '../../../runtime/kafka/native-batch.js';
 import { fromNativeHeaders, PackedHeaders } from '../../../runtime/kafka/native-headers.js';
 
 describe('native batch addon', () => {
@@ -67,5 +75,67 @@ describe('native batch addon', () => {
     packed.bin = Buffer.from(Buffer.from([0, 255]).toString('base64'));
     packed.text = Buffer.from('plain');
     expect(fromNativeHeaders([packed])).toEqual({ bin: Buffer.from([0, 255]), text: Buffer.from('plain') });
+  });
+
+  it('reads records over the batch: views made on each read, nothing kept on the record', () => {
+    const data = Buffer.from('k1v1CRITICALxy' + 'v2' + 'HIGHER', 'latin1');
+    const batch: PackedBatch = {
+      count: 3,
+      topics: ['t-a', 't-b'],
+      names: ['tm-priority', 'bin'],
+      data,
+      meta: Int32Array.from([0, 2, 0, 2, 2, 2, 0, 2, 1, 0, 0, -1, 14, 2, 2, 1, 1, 5, 0, -1, 0, -1, 0, 0]),
+      headers: Int32Array.from([0, 4, 8, 1, 12, 2, 0, 16, 6]),
+      positions: Float64Array.from([41, 1700000000000, 7, 1700000000001, 9, 1700000000002]),
+    };
+    const [a, b, c] = unpackRecords(batch);
+    expect(a).toBeInstanceOf(PackedRecord);
+    expect(a).toMatchObject({ topic: 't-a', partition: 2, offset: 41, timestamp: 1700000000000 });
+    expect(a!.key?.toString()).toBe('k1');
+    expect(a!.value?.toString()).toBe('v1');
+    expect(a!.headers).toEqual({ 'tm-priority': Buffer.from('CRITICAL'), bin: Buffer.from('xy') });
+    // Each read is a new view of the batch's bytes: the record holds no reference to one.
+    expect(a!.value).not.toBe(a!.value);
+    expect(a!.value!.buffer).toBe(data.buffer);
+    expect(Object.values(a!).some((v) => Buffer.isBuffer(v))).toBe(false);
+    // toRecord reads every field once into a plain record.
+    const plain = a!.toRecord();
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    expect(plain).toEqual({
+      topic: 't-a',
+      partition: 2,
+      offset: 41,
+      timestamp: 1700000000000,
+      key: Buffer.from('k1'),
+      value: Buffer.from('v1'),
+      headers: { 'tm-priority': Buffer.from('CRITICAL'), bin: Buffer.from('xy') },
+    });
+    expect(b!.toRecord()).toMatchObject({ topic: 't-b', key: null, value: Buffer.from('v2') });
+    expect(c!.toRecord()).toMatchObject({ partition: 5, key: null, value: null, headers: {} });
+    // Headers read in place.
+    expect(a!.headerIs('tm-priority', Buffer.from('CRITICAL'))).toBe(true);
+    expect(a!.headerIs('tm-priority', Buffer.from('CRITICAl'))).toBe(false);
+    expect(a!.headerIs('tm-priority', Buffer.from('CRIT'))).toBe(false);
+    expect(a!.headerIs('absent', Buffer.from('x'))).toBeUndefined();
+    expect(a!.headerByte('bin')).toBe('x'.charCodeAt(0));
+    expect(c!.headerByte('tm-priority')).toBe(-1);
+    // The lane read in place: CRITICAL; a value that only starts like a lane, or none, is STANDARD.
+    expect(headerPriority(a!)).toBe('CRITICAL');
+    expect(headerPriority(b!)).toBe('STANDARD'); // 'HIGHER'
+    expect(headerPriority(c!)).toBe('STANDARD');
+  });
+
+  it('decodes base64 headers a per-record producer sent when a packed record is read', () => {
+    const data = Buffer.from(`bin${Buffer.from([0, 255]).toString('base64')}`, 'latin1');
+    const [r] = unpackRecords({
+      count: 1,
+      topics: ['t'],
+      names: ['tm-binary-headers', 'bin'],
+      data,
+      meta: Int32Array.from([0, 0, 0, -1, 0, -1, 0, 2]),
+      headers: Int32Array.from([0, 0, 3, 1, 3, data.length - 3]),
+      positions: Float64Array.from([0, 1]),
+    });
+    expect(r!.headers).toEqual({ bin: Buffer.from([0, 255]) });
   });
 });

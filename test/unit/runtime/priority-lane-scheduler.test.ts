@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { PriorityLaneScheduler, type ScheduledItem } from '../../../runtime/lanes/priority-lane-scheduler.js';
 import { PRIORITIES, type Priority, priorityRank } from '../../../schemas/catalog.js';
@@ -179,5 +181,27 @@ describe('PriorityLaneScheduler', () => {
       }
       expect(s.pending).toBe([...queues.values()].reduce((n, q) => n + q.items.length, 0));
     }
+  });
+
+  it('keeps no reference to an item it handed out while the rest of its queue waits', async () => {
+    // A burst's processed records must not live on in the queue's array (promoted by every
+    // scavenge until the array is cut): only a full collection would free them then.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const s = new PriorityLaneScheduler<{ n: number }>();
+    const taken: WeakRef<object>[] = [];
+    (() => {
+      for (let n = 0; n < 10; n++) s.enqueue('md-0', { n }, 'HIGH', 0);
+      for (let n = 0; n < 5; n++) {
+        const item = s.next(0)!;
+        taken.push(new WeakRef(item), new WeakRef(item.values[0]!));
+        s.release(item);
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // WeakRef targets are kept for the job
+    gc();
+    expect(taken.map((r) => r.deref())).toEqual(taken.map(() => undefined));
+    expect(s.pending).toBe(5);
+    expect(drain(s, 0).map(([v]) => v!.n)).toEqual([5, 6, 7, 8, 9]);
   });
 });
