@@ -10,8 +10,11 @@ import { consumerConfig } from '../../../runtime/kafka/librdkafka-config.js';
 import {
   consumeBatch,
   consumeNow,
+  HEADER,
+  META,
   nativeBatchStatus,
   PackedRecord,
+  produceBatch,
 } from '../../../runtime/kafka/native-batch.js';
 import { fromNativeHeaders } from '../../../runtime/kafka/native-headers.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
@@ -131,6 +134,53 @@ describe('the native batch path', () => {
     if (process.env.TMBUS_NATIVE_BATCH !== '0') expectAllOf(await readInThreadpool(topic, 2, 300), binary);
     expectAllOf(await readAll(topic, 300), binary);
     expectAllOf(await readRecords(topic, 300), binary, false);
+  });
+
+  it('reads headers as the broker holds them: null and empty values, a name given twice, many', async () => {
+    if (!nativeBatchStatus().enabled) return; // written through the addon: a null header value
+    const topic = uniqueName('native-batch-headers');
+    created.push(topic);
+    await topics.ensure([domainTopic(topic, 1)]);
+    const producer = new BusProducer({ connection, reportOnlyErrors: true });
+    await producer.connect();
+    // One record, 40 headers: 'dup' twice (the last wins), 'nul' with a null value, 'e' empty,
+    // then h0..h35 with values of growing length (varint lengths past one byte).
+    const names = ['dup', 'nul', 'e', ...Array.from({ length: 36 }, (_, i) => `h${i}`)];
+    const parts: Buffer[] = [Buffer.from('first'), Buffer.from('second')];
+    const entries: number[] = [0, 0, 5, 0, 5, 6, 1, 0, -1, 2, 11, 0];
+    let at = 11;
+    for (let i = 0; i < 36; i++) {
+      const value = Buffer.alloc(i * 5, 97 + (i % 26));
+      entries.push(3 + i, at, value.length);
+      parts.push(value);
+      at += value.length;
+    }
+    const data = Buffer.concat([...parts, Buffer.from('v')]);
+    const meta = Int32Array.from([0, 0, 0, -1, at, 1, 0, entries.length / HEADER]);
+    expect(meta.length).toBe(META);
+    const [accepted] = produceBatch(
+      producer.native,
+      [topic],
+      names,
+      meta,
+      Int32Array.from(entries),
+      data,
+      Float64Array.of(Date.now()),
+      1,
+      undefined,
+      undefined,
+    );
+    expect(accepted).toBe(1);
+    await producer.flush();
+    await producer.disconnect();
+    const [m] = await readAll(topic, 1);
+    const h = fromNativeHeaders(m!.headers);
+    expect(h.dup!.toString()).toBe('second');
+    expect(h.nul!.length).toBe(0);
+    expect(h.e!.length).toBe(0);
+    for (let i = 0; i < 36; i++)
+      expect(h[`h${i}`]!.toString()).toBe(String.fromCharCode(97 + (i % 26)).repeat(i * 5));
+    expect(m!.value!.toString()).toBe('v');
   });
 
   function expectAllOf(got: Kafka.Message[], binary: Buffer, asRead = true): void {
