@@ -5,6 +5,7 @@
 // map of every Type built here checks its block count against the bytes left (see `harden`).
 
 import avro from 'avsc';
+import './avro-strings.js';
 import { LOGICAL_TYPES } from './logical-types.js';
 
 /** An Avro schema as JSON: a type name, a complex type object, or a union array. */

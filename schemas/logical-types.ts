@@ -9,14 +9,28 @@ import { decimalProblem, decodeDecimal, tryEncodeDecimal } from './decimal.js';
 /** Values remembered per decimal field and direction (see DecimalType). */
 const CACHE_LIMIT = 4096;
 
-/** 8-4-4-4-12 hex digits (either case), as /^[0-9a-f]{8}-…-[0-9a-f]{12}$/i but without a regex per value. */
+/** Hex digits (either case) by character code, for `isUuid`. */
+const HEX = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+/**
+ * 8-4-4-4-12 hex digits (either case), as /^[0-9a-f]{8}-…-[0-9a-f]{12}$/i. Runs for every uuid
+ * field read or written: a table lookup per digit took half the time of the comparisons (and of
+ * the regex).
+ */
 export function isUuid(value: string): boolean {
-  if (value.length !== 36) return false;
+  if (
+    value.length !== 36 ||
+    value.charCodeAt(8) !== 45 ||
+    value.charCodeAt(13) !== 45 ||
+    value.charCodeAt(18) !== 45 ||
+    value.charCodeAt(23) !== 45
+  )
+    return false;
   for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) continue;
     const c = value.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 45) return false; // '-'
-    } else if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102))) return false;
+    if (c > 127 || HEX[c] === 0) return false;
   }
   return true;
 }
