@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { avscWriteString } from '../../../schemas/avro-strings.js';
 import { avroTypeOf } from '../../../schemas/avro-type.js';
 
-const TAP = createRequire(import.meta.url)('avsc/lib/utils').Tap as { prototype: { writeString: unknown } };
+const TAP = createRequire(import.meta.url)('avsc/lib/utils').Tap as { prototype: { writeString: Function } };
 
 describe('the short ASCII string writer', () => {
   const type = avroTypeOf({
