@@ -31,11 +31,17 @@ function writeString(this: TapLike, s: string): void {
   const buf = this.buf;
   let pos = this.pos;
   // One varint byte holds a zigzag length up to 63; a buffer too small is avsc's case to report.
-  if (n > 63 || pos + 1 + n > buf.length) return avscWriteString.call(this, s);
+  if (n > 63 || pos + 1 + n > buf.length) {
+    avscWriteString.call(this, s);
+    return;
+  }
   buf[pos++] = n << 1;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) return avscWriteString.call(this, s); // nothing committed: this.pos unchanged
+    if (c > 0x7f) {
+      avscWriteString.call(this, s); // nothing committed: this.pos unchanged
+      return;
+    }
     buf[pos++] = c;
   }
   this.pos = pos;
