@@ -38,6 +38,11 @@ export { LISTED_TASK_STATES, type StoreProviderFactory, type TaskManagerOptions,
 export class TaskManager {
   private readonly tasks = new Map<string, TaskState>();
   private readonly subOfTopic = new Map<string, SubtopologyPlan>();
+  /**
+   * Per topic, the task id of each partition, made once: looked up for every record, a fresh
+   * `${id}_${partition}` string was built and hashed each time.
+   */
+  private readonly partitionTaskIds = new Map<string, string[]>();
   private readonly clock: Clock;
   /** Records restored per store, for readiness and logs. */
   restoredRecords = 0;
@@ -211,8 +216,18 @@ export class TaskManager {
   }
 
   private stateOf(topic: string, partition: number): TaskState | undefined {
-    const sub = this.subOfTopic.get(topic);
-    return sub ? this.tasks.get(`${sub.id}_${partition}`) : undefined;
+    let ids = this.partitionTaskIds.get(topic);
+    if (ids === undefined) {
+      if (!this.subOfTopic.has(topic)) return undefined;
+      ids = [];
+      this.partitionTaskIds.set(topic, ids);
+    }
+    let id = ids[partition];
+    if (id === undefined) {
+      id = `${this.subOfTopic.get(topic)!.id}_${partition}`;
+      ids[partition] = id;
+    }
+    return this.tasks.get(id);
   }
 
   /**
