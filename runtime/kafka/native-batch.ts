@@ -325,31 +325,35 @@ export class PackedRecord {
    * `undefined` when the record has no such header.
    */
   headerIs(name: string, bytes: Uint8Array): boolean | undefined {
-    const { meta, headers, names, data } = this.batch;
-    const m = this.index * META;
-    let found = -1;
-    for (let h = 0, e = meta[m + 6]! * HEADER; h < meta[m + 7]!; h++, e += HEADER)
-      if (names[headers[e]!] === name) found = e;
-    if (found < 0) return undefined;
-    const len = headers[found + 2]!;
+    const e = this.entryOf(name);
+    if (e < 0) return undefined;
+    const { headers, data } = this.batch;
+    const len = headers[e + 2]!;
     if (len !== bytes.length) return false;
-    const at = headers[found + 1]!;
+    const at = headers[e + 1]!;
     for (let i = 0; i < len; i++) if (data[at + i] !== bytes[i]) return false;
     return true;
   }
 
   /** The first byte of header `name`'s last value, -1 when empty or absent (read in place). */
   headerByte(name: string): number {
-    const { meta, headers, names, data } = this.batch;
-    const m = this.index * META;
-    let found = -1;
-    for (let h = 0, e = meta[m + 6]! * HEADER; h < meta[m + 7]!; h++, e += HEADER)
-      if (names[headers[e]!] === name) found = e;
-    return found < 0 || headers[found + 2]! <= 0 ? -1 : data[headers[found + 1]!]!;
+    const e = this.entryOf(name);
+    const { headers, data } = this.batch;
+    return e < 0 || headers[e + 2]! <= 0 ? -1 : data[headers[e + 1]!]!;
   }
 
   toJSON(): object {
     return this.toRecord();
+  }
+
+  /** Where header `name`'s last entry is in the batch's header table, -1 when the record has none. */
+  private entryOf(name: string): number {
+    const { meta, headers, names } = this.batch;
+    const m = this.index * META;
+    let found = -1;
+    for (let h = 0, e = meta[m + 6]! * HEADER; h < meta[m + 7]!; h++, e += HEADER)
+      if (names[headers[e]!] === name) found = e;
+    return found;
   }
 
   /** The key (field 2) or value (field 4) view, null when the record has none. */

@@ -27,13 +27,15 @@ const topics = new TopicManager(connection);
 const created: string[] = [];
 afterAll(() => topics.delete(created));
 
-async function readAll(topic: string, n: number): Promise<Kafka.Message[]> {
-  const got: Kafka.Message[] = [];
+/** Reads `n` records of `topic` from its start with a BusConsumer, as messages or as records. */
+async function readWith<T>(topic: string, n: number, take: 'messages' | 'records'): Promise<T[]> {
+  const got: T[] = [];
+  const into = (batch: unknown[]) => void got.push(...(batch as T[]));
   const consumer = new BusConsumer({
     connection,
-    groupId: uniqueName('g-native'),
+    groupId: uniqueName(`g-native-${take}`),
     topics: [topic],
-    onBatch: (ms) => void got.push(...ms),
+    ...(take === 'messages' ? { onBatch: into } : { onRecords: into }),
   });
   await consumer.connect();
   consumer.start();
@@ -45,22 +47,11 @@ async function readAll(topic: string, n: number): Promise<Kafka.Message[]> {
   return got;
 }
 
+const readAll = (topic: string, n: number) => readWith<Kafka.Message>(topic, n, 'messages');
+
 /** The same as records (`onRecords`: through the addon, PackedRecords), read once each into plain ones. */
 async function readRecords(topic: string, n: number): Promise<Kafka.Message[]> {
-  const got: ConsumedRecord[] = [];
-  const consumer = new BusConsumer({
-    connection,
-    groupId: uniqueName('g-native-records'),
-    topics: [topic],
-    onRecords: (rs) => void got.push(...rs),
-  });
-  await consumer.connect();
-  consumer.start();
-  try {
-    await waitFor(() => got.length >= n, 60_000, `${n} records`);
-  } finally {
-    await consumer.close();
-  }
+  const got = await readWith<ConsumedRecord>(topic, n, 'records');
   if (nativeBatchStatus().enabled) expect(got.every((r) => r instanceof PackedRecord)).toBe(true);
   // As messages again, so the same checks apply (headers already decoded: one object, as read).
   return got.map((r) => {
