@@ -24,8 +24,7 @@ import {
 } from '../../schemas/catalog.js';
 import { type AvroSerde, familySerde, type SchemaRegistry } from '../../schemas/index.js';
 import type { RawRecord } from '../../topology/plan.js';
-import { toRawRecord } from '../engine/kafka-message.js';
-import { BusConsumer } from '../kafka/consumer.js';
+import { BusConsumer, toRawRecord } from '../kafka/consumer.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import type { EventLike } from './event-publisher.js';
 import {

@@ -1,13 +1,10 @@
-// node-rdkafka messages as the runtime needs them: the transport-neutral record a task takes, and
-// the TradeMaster lane a record travels on (from its `tm-priority` header), the runtime's default
-// `priorityOf`.
+// The TradeMaster lane a record travels on (from its `tm-priority` header): the runtime's default
+// `priorityOf`. (A node-rdkafka message becomes a record in runtime/kafka/consumer.ts, `toRawRecord`.)
 
 import { HEADERS } from '../../core/headers.js';
 import { PRIORITIES, type Priority } from '../../schemas/catalog.js';
 import { PackedRecord } from '../kafka/native-batch.js';
 import type { TransportRecord } from '../transport/types.js';
-
-export { toRawRecord } from '../kafka/consumer.js';
 
 /** The lanes by the first letter of their name (CRITICAL, HIGH, STANDARD, BACKGROUND differ in it). */
 const LANE_BY_INITIAL = new Map<number, { priority: Priority; bytes: Buffer }>(

@@ -172,7 +172,7 @@ export class RecordProcessor {
     try {
       if (prepareError !== undefined) error = asBusError(prepareError, record);
       else if (tracer) {
-        const { topic, partition, offset, key } = record; // not a spread: a PackedRecord's key is a getter
+        const { topic, partition, offset, key } = record; // what the span names, not the value or headers
         traced = startProcessSpan(tracer, record.headers, {
           topic,
           partition,

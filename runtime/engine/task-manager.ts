@@ -216,18 +216,12 @@ export class TaskManager {
   }
 
   private stateOf(topic: string, partition: number): TaskState | undefined {
+    const sub = this.subOfTopic.get(topic);
+    if (!sub) return undefined;
     let ids = this.partitionTaskIds.get(topic);
-    if (ids === undefined) {
-      if (!this.subOfTopic.has(topic)) return undefined;
-      ids = [];
-      this.partitionTaskIds.set(topic, ids);
-    }
-    let id = ids[partition];
-    if (id === undefined) {
-      id = `${this.subOfTopic.get(topic)!.id}_${partition}`;
-      ids[partition] = id;
-    }
-    return this.tasks.get(id);
+    if (!ids) this.partitionTaskIds.set(topic, (ids = []));
+    ids[partition] ??= `${sub.id}_${partition}`;
+    return this.tasks.get(ids[partition]);
   }
 
   /**

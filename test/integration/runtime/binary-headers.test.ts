@@ -1,8 +1,7 @@
 // Binary header values survive produce/consume byte for byte (issue 13 item 8): node-rdkafka 3.6
 // sends header values as C strings, so the producer base64-encodes them (native-headers.ts).
 import { afterAll, describe, expect, it } from 'vitest';
-import { toRawRecord } from '../../../runtime/engine/kafka-message.js';
-import { BusConsumer } from '../../../runtime/kafka/consumer.js';
+import { BusConsumer, toRawRecord } from '../../../runtime/kafka/consumer.js';
 import { BusProducer } from '../../../runtime/kafka/producer.js';
 import { domainTopic, TopicManager } from '../../../runtime/kafka/topics.js';
 import type { RawRecord } from '../../../topology/plan.js';
